@@ -1,0 +1,1 @@
+"""The built-in record type templates, shipped as package data of commlog."""
