@@ -417,7 +417,7 @@ def test_hand_edits_around_log_kept(cli, repo):
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
 def test_help_lists_lifecycle_commands(cli, language):
     result = cli("--lang", language, "--help")
-    for command in ("ack", "feedback", "update", "publish", "close", "reopen"):
+    for command in ("ack", "feedback", "update", "publish", "close", "reopen", "log", "audit"):
         assert f"  {command} " in result.stdout
 
 
