@@ -53,6 +53,13 @@ def _iso(at: str) -> str:
     return at.replace(" ", "T") + ":00+08:00"
 
 
+def _run(cli, record_id: str, steps) -> None:
+    """Run walk steps on a record, each of which must succeed."""
+    for args, at, *_ in steps:
+        result = cli(args[0], record_id, *args[1:], "--at", at)
+        assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize("type_name", sorted(WALKS))
 def test_walk_one_commit_per_step(cli, repo, type_name):
     extra = ("--draft",) if type_name == "notice" else ()
@@ -80,20 +87,17 @@ def test_walk_one_commit_per_step(cli, repo, type_name):
 
 def test_walk_collab_dates(cli, repo):
     record_id, path = create(cli, "collab")
-    for args, at, *_ in WALKS["collab"][:6]:
-        assert cli(args[0], record_id, *args[1:], "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["collab"][:6])
     closed = front_matter(repo, path)
     assert closed["completed_at"] == "2024-05-25T18:00:00+08:00"
     assert closed["closed_at"] == "2024-05-25T18:00:00+08:00"
 
-    args, at, *_ = WALKS["collab"][6]
-    assert cli(args[0], record_id, *args[1:], "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["collab"][6:7])
     reopened = front_matter(repo, path)
     assert "completed_at" not in reopened
     assert "closed_at" not in reopened
 
-    args, at, *_ = WALKS["collab"][7]
-    assert cli(args[0], record_id, *args[1:], "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["collab"][7:8])
     cancelled = front_matter(repo, path)
     assert cancelled["closed_at"] == "2024-05-28T10:00:00+08:00"
     assert "completed_at" not in cancelled
@@ -101,8 +105,7 @@ def test_walk_collab_dates(cli, repo):
 
 def test_walk_collab_front_matter(cli, repo):
     record_id, path = create(cli, "collab")
-    for args, at, *_ in WALKS["collab"][:5]:
-        assert cli(args[0], record_id, *args[1:], "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["collab"][:5])
     meta = front_matter(repo, path)
     assert [ack["by"] for ack in meta["acks"]] == ["设计部总监", "产品部主管"]
     assert meta["feedback"][0]["text"] == "建议5月22日增加一次内部评审"
@@ -115,8 +118,7 @@ def test_walk_collab_front_matter(cli, repo):
 
 def test_walk_collab_log_text(cli, repo):
     record_id, path = create(cli, "collab")
-    for args, at, *_ in WALKS["collab"][:6]:
-        assert cli(args[0], record_id, *args[1:], "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["collab"][:6])
     lines = [line.split(" (补录于 ")[0] for line in log_lines(repo, path)]
     assert lines[1:] == [
         "- 2024-04-02 11:20 设计部总监: 确认接收",
@@ -130,8 +132,7 @@ def test_walk_collab_log_text(cli, repo):
 
 def test_walk_client_dates(cli, repo):
     record_id, path = create(cli, "client")
-    for args, at, *_ in WALKS["client"][:5]:
-        assert cli(args[0], record_id, *args[1:], "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["client"][:5])
     meta = front_matter(repo, path)
     assert meta["follow_up"] == "每周回访一次"
     assert meta["completed_at"] == "2024-04-05T10:00:00+08:00"
@@ -141,15 +142,13 @@ def test_walk_client_dates(cli, repo):
 def test_walk_notice_publish_sets_sent_at(cli, repo):
     record_id, path = create(cli, "notice", "2024-04-02 11:00", "--draft")
     assert "sent_at" not in front_matter(repo, path)
-    args, at, *_ = WALKS["notice"][0]
-    assert cli(args[0], record_id, "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["notice"][:1])
     assert front_matter(repo, path)["sent_at"] == "2024-04-02T12:00:00+08:00"
 
 
 def test_walk_notice_closed_is_withdrawn(cli, repo):
     record_id, path = create(cli, "notice", "2024-04-02 11:00", "--draft")
-    for args, at, *_ in WALKS["notice"][:4]:
-        assert cli(args[0], record_id, *args[1:], "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["notice"][:4])
     meta = front_matter(repo, path)
     assert meta["closed_at"] == "2024-05-06T09:00:00+08:00"
     assert "completed_at" not in meta
@@ -157,14 +156,12 @@ def test_walk_notice_closed_is_withdrawn(cli, repo):
 
 def test_walk_urgent_dates(cli, repo):
     record_id, path = create(cli, "urgent")
-    for args, at, *_ in WALKS["urgent"][:4]:
-        assert cli(args[0], record_id, *args[1:], "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["urgent"][:4])
     reviewed = front_matter(repo, path)
     assert reviewed["completed_at"] == "2024-04-02T11:30:00+08:00"
     assert reviewed["closed_at"] == "2024-04-03T15:00:00+08:00"
 
-    args, at, *_ = WALKS["urgent"][4]
-    assert cli(args[0], record_id, *args[1:], "--at", at).exit_code == 0
+    _run(cli, record_id, WALKS["urgent"][4:5])
     reopened = front_matter(repo, path)
     assert "completed_at" not in reopened
     assert "closed_at" not in reopened

@@ -106,7 +106,7 @@ def schema_states(schema: TypeSchema) -> list[str]:
 
 @dataclass(frozen=True)
 class StatusEffects:
-    """What a status change started: a completion, a closing, a publication."""
+    """Effects of a status change that start or end deadlines: a completion, a closing, a publication."""
 
     completed: bool
     closed: bool
@@ -213,7 +213,7 @@ def history_problems(schema: TypeSchema, meta: Mapping[str, Any]) -> list[Histor
     """Check the status changes in ``history`` against the life cycle and the record's dates.
 
     The first status of a record made by ``new`` must be the initial or draft
-    status; a record brought in another way (for example ``import``) may start
+    status. A record brought in another way (for example ``import``) may start
     in any known status. Each later change must be allowed from the status
     before it, and the last one must be the record's current status.
     """

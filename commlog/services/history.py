@@ -35,7 +35,7 @@ from commlog.storage.records import (
     read_record,
 )
 
-# Actions after which the record's history holds exactly one new event.
+# Actions whose commit adds exactly one event to the record's history.
 EVENT_ACTIONS = frozenset({"new", "ack", "feedback", "update", "close", "reopen", "publish"})
 SEVERITIES = ("error", "warning", "info")
 
@@ -102,34 +102,43 @@ def record_pathspecs(record_id: str) -> list[str]:
     return [f":(glob){RECORDS_DIR}/**/{record_id}.md", f":(glob){RECORDS_DIR}/*/{record_id}/**"]
 
 
-def resolve_record_id(workspace: Workspace, wanted: str) -> str:
-    """Return the full ID for ``wanted``: a record file's ID, or a whole ID whose file is gone."""
+def resolve_record_id(workspace: Workspace, id_or_prefix: str) -> str:
+    """Return the full ID for ``id_or_prefix``: a record file's ID, or a whole ID whose file is gone."""
     try:
-        return find_record_path(workspace.root, wanted).stem
+        return find_record_path(workspace.root, id_or_prefix).stem
     except CommlogError:
-        if looks_like_id(wanted.strip().upper()):
-            return wanted.strip().upper()
+        if looks_like_id(id_or_prefix.strip().upper()):
+            return id_or_prefix.strip().upper()
         raise
 
 
-def record_trail(workspace: Workspace, wanted: str) -> RecordTrail:
-    """Return the git history of the record ``wanted`` (an ID or unique prefix), oldest first."""
-    record_id = resolve_record_id(workspace, wanted)
+def record_trail(workspace: Workspace, id_or_prefix: str) -> RecordTrail:
+    """Return the git history of the record ``id_or_prefix`` (an ID or unique prefix), oldest first."""
+    record_id = resolve_record_id(workspace, id_or_prefix)
     commits = log_commits(workspace.git, record_pathspecs(record_id), patches=True)
     entries: list[TrailEntry] = []
-    texts: dict[str, str | None] = {"last": None}
+    last_text: str | None = None
     record_type = None
     for commit in commits:
         for change in commit.changes:
             if record_id_of_path(change.path) != record_id or not change.path.endswith(".md"):
                 continue
-            entry, meta = _trail_entry(commit, change, record_id, texts)
+            old_text, new_text = _versions(change, last_text)
+            entry, new = _trail_entry(commit, change, record_id, old_text, new_text)
             entries.append(entry)
-            record_type = str(meta.get("type")) if meta and meta.get("type") else record_type
+            last_text = new_text
+            record_type = new.type if new and new.type else record_type
     return RecordTrail(record_id, record_type, tuple(entries), workspace.git.is_shallow())
 
 
-def _parse_meta(text: str | None) -> tuple[Record | None, bool]:
+def _versions(change: PathChange, previous: str | None) -> tuple[str | None, str | None]:
+    """Return the file's text before and after a change; a rename without a patch keeps ``previous``."""
+    old_text = change.old_text if change.old_text is not None or change.status == "A" else previous
+    new_text = change.new_text if change.new_text is not None or change.status == "D" else old_text
+    return old_text, new_text
+
+
+def _parse_version(text: str | None) -> tuple[Record | None, bool]:
     """Parse one version of a record; return (record, unreadable)."""
     if text is None:
         return None, False
@@ -140,21 +149,17 @@ def _parse_meta(text: str | None) -> tuple[Record | None, bool]:
 
 
 def _trail_entry(
-    commit: LogCommit, change: PathChange, record_id: str, texts: dict[str, str | None]
-) -> tuple[TrailEntry, dict[str, Any] | None]:
-    """Compare the versions before and after ``commit`` and describe the difference."""
-    old_text = change.old_text if change.old_text is not None or change.status == "A" else texts["last"]
-    new_text = change.new_text if change.new_text is not None or change.status == "D" else old_text
-    texts["last"] = new_text
-    old, old_bad = _parse_meta(old_text)
-    new, new_bad = _parse_meta(new_text)
+    commit: LogCommit, change: PathChange, record_id: str, old_text: str | None, new_text: str | None
+) -> tuple[TrailEntry, Record | None]:
+    """Compare the versions before and after ``commit``; return the entry and the version after."""
+    old, old_bad = _parse_version(old_text)
+    new, new_bad = _parse_version(new_text)
     old_meta = old.meta if old else {}
     new_meta = new.meta if new else {}
-    old_status = old_meta.get("status")
-    new_status = new_meta.get("status")
     old_history = list(old_meta.get("history") or [])
     new_history = list(new_meta.get("history") or [])
-    kept = _common_prefix(old_history, new_history)
+    unchanged = _common_prefix(old_history, new_history)
+
     ours = record_id in commit.trailers.get(RECORD_TRAILER, ())
     entry = TrailEntry(
         commit=commit.sha,
@@ -167,15 +172,24 @@ def _trail_entry(
         path=change.path,
         change=change.status,
         renamed_from=change.old_path if change.status == "R" else None,
-        status_from=str(old_status) if old_status is not None and old_status != new_status else None,
-        status_to=str(new_status) if new_status is not None and old_status != new_status else None,
+        **_status_change(old_meta, new_meta),
         fields_changed=_changed_keys(old_meta, new_meta) if old is not None else (),
-        events=tuple(event for event in new_history[kept:] if isinstance(event, Mapping)),
+        events=tuple(event for event in new_history[unchanged:] if isinstance(event, Mapping)),
         body_edited=bool(old and new and without_log_block(old.body) != without_log_block(new.body)),
-        history_rewritten=kept < len(old_history),
+        history_rewritten=unchanged < len(old_history),
         unreadable=old_bad or new_bad,
     )
-    return entry, new_meta or None
+    return entry, new
+
+
+def _status_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, str | None]:
+    before, after = old.get("status"), new.get("status")
+    if before == after:
+        return {"status_from": None, "status_to": None}
+    return {
+        "status_from": None if before is None else str(before),
+        "status_to": None if after is None else str(after),
+    }
 
 
 def _common_prefix(old: list[Any], new: list[Any]) -> int:
@@ -232,42 +246,54 @@ class AuditResult:
         return any(finding.severity in levels for finding in self.findings)
 
 
-def audit(workspace: Workspace, wanted: Sequence[str] = ()) -> AuditResult:
-    """Check that the git history of the records (all, or the IDs in ``wanted``) can be trusted.
+def audit(workspace: Workspace, ids_or_prefixes: Sequence[str] = ()) -> AuditResult:
+    """Check that the git history of the records (all, or those in ``ids_or_prefixes``) can be trusted.
 
     Findings, by severity:
 
     - error: a record file with uncommitted changes, a record that does not
-      parse, a status history that breaks the life cycle, an event whose
-      recording time is earlier than its commit by more than the tolerance
-      (backdated event) or later (a commit dated before the event it records).
+      parse, a status history that breaks the life cycle, or ack and feedback
+      entries that no event records. An event whose recording time is earlier
+      than its commit by more than the tolerance is a backdated event, and one
+      recorded after its commit date means the commit was dated back.
     - warning: a commit that changed a record without commlog trailers for it
       (a hand edit), an event no commlog commit recorded, a record of an
       unknown type, an event dated in the future of its recording, a shallow
       clone whose older history cannot be checked.
     - info: an event recorded late with its recording time stated.
     """
-    ids = [resolve_record_id(workspace, item) for item in wanted]
+    ids = [resolve_record_id(workspace, item) for item in ids_or_prefixes]
     pathspecs = [spec for record_id in ids for spec in record_pathspecs(record_id)] or [f"{RECORDS_DIR}/"]
     git = workspace.git
     shallow = git.is_shallow()
-    findings: list[Finding] = []
-    if shallow:
-        findings.append(Finding("warning", "shallow_clone", None, None, None, "audit.shallow_clone"))
     dirty = _uncommitted(git.changed_paths(pathspecs), ids)
-    findings.extend(dirty)
-
     commits = log_commits(git, pathspecs)
-    findings.extend(_hand_edits(commits, ids))
-    paths = [path for path in iter_record_paths(workspace.root) if not ids or path.stem in ids]
+
+    findings = [Finding("warning", "shallow_clone", None, None, None, "audit.shallow_clone")] if shallow else []
+    findings += dirty + _hand_edits(commits, ids)
+    check = _RecordCheck(
+        workspace=workspace,
+        tolerance=timedelta(minutes=workspace.config.late_tolerance_minutes),
+        actor_of=_actor_resolver(workspace),
+        shallow=shallow,
+        uncommitted=frozenset(finding.record for finding in dirty if finding.record),
+    )
     by_record = _commits_by_record(commits)
-    tolerance = timedelta(minutes=workspace.config.late_tolerance_minutes)
-    actor_of = _actor_resolver(workspace)
+    paths = [path for path in iter_record_paths(workspace.root) if not ids or path.stem in ids]
     for path in paths:
-        commits_of_record = by_record.get(path.stem, [])
-        uncommitted = {finding.record for finding in dirty if finding.record}
-        findings.extend(_record_findings(workspace, path, commits_of_record, tolerance, actor_of, shallow, uncommitted))
+        findings.extend(_record_findings(check, path, by_record.get(path.stem, [])))
     return AuditResult(tuple(_sorted(findings)), len(paths), len(commits), shallow)
+
+
+@dataclass(frozen=True)
+class _RecordCheck:
+    """Settings and facts about the whole history that checking one record needs."""
+
+    workspace: Workspace
+    tolerance: timedelta
+    actor_of: Callable[[LogCommit], str]
+    shallow: bool
+    uncommitted: frozenset[str]
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
@@ -320,20 +346,13 @@ def _actor_resolver(workspace: Workspace) -> Callable[[LogCommit], str]:
     return actor_of
 
 
-def _record_findings(
-    workspace: Workspace,
-    path: PurePosixPath,
-    commits: list[LogCommit],
-    tolerance: timedelta,
-    actor_of: Callable[[LogCommit], str],
-    shallow: bool,
-    uncommitted: set[str],
-) -> list[Finding]:
+def _record_findings(check: _RecordCheck, path: PurePosixPath, commits: list[LogCommit]) -> list[Finding]:
     """Check one record file: that it parses, its history against the life cycle, and its event times.
 
     Events of a record with uncommitted changes may not have a commit yet, so
     they are not reported as events without a commit.
     """
+    workspace = check.workspace
     try:
         record = read_record(workspace.root, path)
     except CommlogError as error:
@@ -349,11 +368,10 @@ def _record_findings(
         for problem in problems
     ]
     history = [event for event in record.meta.get("history") or () if isinstance(event, Mapping)]
-    pairs, unpaired = _pair_events(commits, history, actor_of)
-    zone = workspace.zone
+    pairs, unpaired = _pair_events(commits, history, check.actor_of)
     for commit, index in pairs:
-        findings.extend(_time_findings(path, commit, history[index], index, tolerance, zone))
-    if not shallow and path.stem not in uncommitted:
+        findings.extend(_time_findings(path, commit, history[index], index, check.tolerance, workspace.zone))
+    if not check.shallow and path.stem not in check.uncommitted:
         for index in unpaired:
             params = _event_params(history[index], index)
             findings.append(Finding("warning", "event_without_commit", path.stem, str(path), None, "audit.event_without_commit", params))
@@ -375,8 +393,8 @@ def _pair_events(
 
     Each commlog commit adds one event of its action. A commit takes the
     earliest unmatched event of the same action by the same person, or by
-    anyone when none matches the person; so events reordered by a merge of two
-    branches still find their commits.
+    anyone when none matches the person. Events reordered by a merge of two
+    branches therefore still find their commits.
     """
     open_events = [index for index, event in enumerate(history) if event.get("action") in EVENT_ACTIONS]
     pairs = []

@@ -1,9 +1,10 @@
 """Life-cycle events on an existing record: ack, feedback, update, publish, close and reopen.
 
-Each event reads the record under the repository lock, checks it against the
-type's life cycle, appends to ``history`` (and to ``acks`` or ``feedback``),
-renders the progress log again and makes exactly one commit, so two commlog
-processes never interleave a read and a write of the same record.
+Each event reads the record under the repository lock and checks it against
+the type's life cycle. It then appends to ``history`` (and to ``acks`` or
+``feedback``), renders the progress log again and makes exactly one commit.
+Because the lock covers the read too, two commlog processes never interleave
+a read and a write of the same record.
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ from commlog.services.workspace import Workspace
 from commlog.services.writer import FileChange, check_no_edits, commit_changes, writing
 from commlog.storage.records import find_record_path, read_record, record_text
 
-# The longest note copied into a commit message body; the record keeps it whole.
+# Maximum length of a note copied into a commit message body; the record keeps the whole note.
 NOTE_LIMIT = 200
 
 
 @dataclass(frozen=True)
 class EventOptions:
-    """Who acts (None: the git user), when (None: now), and whether hand edits may be committed along."""
+    """Options every event takes: the actor (None: the git user), the time (None: now), and ``--include-edits``."""
 
     by: str | None = None
     at: datetime | None = None
@@ -46,9 +47,9 @@ class EventOptions:
 class TransitionResult:
     """What an event changed: the record, the commit, the status change and the fields changed.
 
-    ``changed`` is false for an event that was already recorded (a second
-    ``ack`` by the same person); then ``commit`` is None and ``previous_at``
-    is the time of the earlier event.
+    ``changed`` is false for an event that was already recorded, such as a
+    second ``ack`` by the same person. Then ``commit`` is None and
+    ``previous_at`` is the time of the earlier event.
     """
 
     id: str
@@ -74,7 +75,7 @@ class TransitionResult:
 
 @dataclass
 class EventContext:
-    """What an event is built from: the record as read (``meta`` is a copy to change), its schema, actor and times."""
+    """Input of an event builder: the record as read, a copy of its front matter to change, schema, actor and times."""
 
     workspace: Workspace
     schema: TypeSchema
@@ -111,6 +112,7 @@ class AlreadyDone:
 
     recipient: str
     at: str | None
+    action: str = "ack"
 
 
 Builder = Callable[[EventContext], "Change | AlreadyDone"]
@@ -124,8 +126,8 @@ class UpdateFieldErrors(FieldErrors):
         self.key = "update.invalid_fields"
 
 
-def run_event(workspace: Workspace, wanted: str, options: EventOptions, build: Builder) -> TransitionResult:
-    """Record one event on the record ``wanted`` (an ID or unique prefix) and commit it.
+def run_event(workspace: Workspace, id_or_prefix: str, options: EventOptions, build: Builder) -> TransitionResult:
+    """Record one event on the record ``id_or_prefix`` and commit it.
 
     Everything from reading the record to the commit happens under the
     repository lock. Raises before anything is written when git cannot
@@ -135,34 +137,24 @@ def run_event(workspace: Workspace, wanted: str, options: EventOptions, build: B
     identity = workspace.git.identity()
     actor = resolve_actor(workspace, options.by, identity)
     with writing(workspace):
-        path = find_record_path(workspace.root, wanted)
+        path = find_record_path(workspace.root, id_or_prefix)
         edited = check_no_edits(workspace, path, options.include_edits)
         record = read_record(workspace.root, path)
         previous = (workspace.root / path).read_bytes().decode("utf-8")
         schema = workspace.templates.schema(record.type)
         context = _context(workspace, schema, record, actor, options.at)
+        summary = {"id": record.id or path.stem, "type": record.type, "path": str(path), "by": actor.name}
 
         change = build(context)
         if isinstance(change, AlreadyDone):
-            return TransitionResult(
-                id=record.id, type=record.type, path=str(path), action="ack", by=actor.name, commit=None,
-                changed=False, recipient=change.recipient, previous_at=change.at,
-            )
+            return TransitionResult(**summary, action=change.action, commit=None, changed=False, recipient=change.recipient, previous_at=change.at)
         status_from = _record_event(context, change)
-        message = build_message(
-            change.action,
-            record.id,
-            record.title,
-            body=_message_body(change, edited),
-            by=actor.name if actor.differs_from_author else None,
-        )
+        by = actor.name if actor.differs_from_author else None
+        message = build_message(change.action, summary["id"], record.title, body=_message_body(change, edited), by=by)
         sha = commit_changes(workspace, [FileChange(path, record_text(record), previous)], message)
     return TransitionResult(
-        id=record.id,
-        type=record.type,
-        path=str(path),
+        **summary,
         action=change.action,
-        by=actor.name,
         commit=sha,
         status_from=status_from,
         status_to=change.status_to,
@@ -187,22 +179,19 @@ def _record_event(context: EventContext, change: Change) -> str | None:
     Returns the status before the change, or None when the status did not change.
     """
     meta = context.meta
-    status_from = str(meta.get("status", ""))
-    event_extra: dict[str, Any] = {"fields": list(change.fields)}
-    changed_from = None
+    status_from = str(meta.get("status", "")) if change.status_to is not None else None
+    effects = None
     if change.status_to is not None:
-        changed_from = status_from
         effects = rules.apply_status(context.schema.lifecycle, meta, change.status_to, context.times["at"])
-        event_extra.update(from_=status_from, to=change.status_to)
-        if effects.published or effects.completed:
-            refresh_deadlines(context.workspace, context.schema, meta, context.moment)
-    event = rules.new_event(change.action, context.times, context.actor.name, change.text, **event_extra)
-    meta.setdefault("history", []).append(event)
+    extra = {"from_": status_from, "to": change.status_to, "fields": list(change.fields)}
+    meta.setdefault("history", []).append(rules.new_event(change.action, context.times, context.actor.name, change.text, **extra))
+    if effects is not None and (effects.published or effects.completed):
+        refresh_deadlines(context.workspace, context.schema, meta, context.moment)
 
     record = context.record
     record.meta = ordered_meta(context.schema, meta)
     record.body = refresh_progress_log(context.workspace, record)
-    return changed_from
+    return status_from
 
 
 def _message_body(change: Change, edited: bool) -> list[str]:
@@ -240,12 +229,12 @@ def _status_summary(context: EventContext, target: str) -> str:
 
 
 def acknowledge(
-    workspace: Workspace, wanted: str, options: EventOptions, recipient: str | None = None, force: bool = False
+    workspace: Workspace, id_or_prefix: str, options: EventOptions, recipient: str | None = None, force: bool = False
 ) -> TransitionResult:
     """Record that a recipient received the record; a repeated ack changes nothing.
 
-    ``recipient`` is whom the ack is for (a person or department among the
-    recipients); by default the actor, or the actor's department from the
+    ``recipient`` is the person or department among the recipients that the
+    ack is for. By default it is the actor, or the actor's department from the
     directory when only the department is a recipient. An actor who is not a
     recipient is rejected unless ``force``.
     """
@@ -267,7 +256,7 @@ def acknowledge(
         summary = f"ack by {context.actor.name}" + (f" for {for_text}" if for_text else "")
         return Change("ack", text, summary, recipient=name)
 
-    return run_event(workspace, wanted, options, build)
+    return run_event(workspace, id_or_prefix, options, build)
 
 
 def _ack_target(context: EventContext, recipient: str | None, force: bool) -> str | None:
@@ -308,7 +297,7 @@ def _earlier_ack_time(meta: Mapping[str, Any], name: str) -> str | None:
 # --- feedback ----------------------------------------------------------------------------------
 
 
-def add_feedback(workspace: Workspace, wanted: str, options: EventOptions, text: str) -> TransitionResult:
+def add_feedback(workspace: Workspace, id_or_prefix: str, options: EventOptions, text: str) -> TransitionResult:
     """Add a feedback entry from the actor to the record."""
     body = rules.clean_text(text, "TEXT")
 
@@ -321,7 +310,7 @@ def add_feedback(workspace: Workspace, wanted: str, options: EventOptions, text:
         log_text = translate("log.feedback", language=context.language, text=rules.one_line(body))
         return Change("feedback", log_text, f"feedback by {context.actor.name}", note=body)
 
-    return run_event(workspace, wanted, options, build)
+    return run_event(workspace, id_or_prefix, options, build)
 
 
 # --- update and publish ------------------------------------------------------------------------
@@ -329,7 +318,7 @@ def add_feedback(workspace: Workspace, wanted: str, options: EventOptions, text:
 
 def update_record(
     workspace: Workspace,
-    wanted: str,
+    id_or_prefix: str,
     options: EventOptions,
     status: str | None = None,
     values: Mapping[str, Any] | None = None,
@@ -363,10 +352,10 @@ def update_record(
             note=text,
         )
 
-    return run_event(workspace, wanted, options, build)
+    return run_event(workspace, id_or_prefix, options, build)
 
 
-def publish_record(workspace: Workspace, wanted: str, options: EventOptions, note: str | None = None) -> TransitionResult:
+def publish_record(workspace: Workspace, id_or_prefix: str, options: EventOptions, note: str | None = None) -> TransitionResult:
     """Publish a draft: move it to the type's initial status, set ``sent_at`` and start its deadlines."""
     text = rules.clean_text(note, "--note") if note is not None else None
 
@@ -376,7 +365,7 @@ def publish_record(workspace: Workspace, wanted: str, options: EventOptions, not
         log_text = _with_note(context, translate("log.publish", language=context.language), text)
         return Change("publish", log_text, _status_summary(context, target), status_to=target, note=text)
 
-    return run_event(workspace, wanted, options, build)
+    return run_event(workspace, id_or_prefix, options, build)
 
 
 def _requested_status(option: str | None, from_set: Any) -> str | None:
@@ -477,7 +466,7 @@ def _update_summary(context: EventContext, target: str | None, changed: list[str
 
 
 def close_record(
-    workspace: Workspace, wanted: str, options: EventOptions, resolution: str, status: str | None = None
+    workspace: Workspace, id_or_prefix: str, options: EventOptions, resolution: str, status: str | None = None
 ) -> TransitionResult:
     """Move a record to a final status (``close_to`` unless ``status`` names another) with a resolution."""
     text = rules.clean_text(resolution, "--resolution")
@@ -487,10 +476,10 @@ def close_record(
         log_text = translate("log.close", language=context.language, status=context.label(target), text=rules.one_line(text))
         return Change("close", log_text, _status_summary(context, target), status_to=target, note=text)
 
-    return run_event(workspace, wanted, options, build)
+    return run_event(workspace, id_or_prefix, options, build)
 
 
-def reopen_record(workspace: Workspace, wanted: str, options: EventOptions, reason: str) -> TransitionResult:
+def reopen_record(workspace: Workspace, id_or_prefix: str, options: EventOptions, reason: str) -> TransitionResult:
     """Move a record from a final status back to the type's ``reopen_to`` status, with a reason."""
     text = rules.clean_text(reason, "--reason")
 
@@ -499,4 +488,4 @@ def reopen_record(workspace: Workspace, wanted: str, options: EventOptions, reas
         log_text = translate("log.reopen", language=context.language, status=context.label(target), text=rules.one_line(text))
         return Change("reopen", log_text, _status_summary(context, target), status_to=target, note=text)
 
-    return run_event(workspace, wanted, options, build)
+    return run_event(workspace, id_or_prefix, options, build)
