@@ -436,13 +436,15 @@ def _people_problems(schema: TypeSchema, meta: dict[str, Any]) -> list[Any]:
 
 def _update_text(context: EventContext, target: str | None, changed: list[str], note: str | None) -> str:
     language = context.language
-    parts = []
-    if target is not None:
-        parts.append(_status_text(context, target))
+    status = _status_text(context, target) if target is not None else ""
+    fields = ""
     if changed:
         labels = [_field_label(context.schema, key, language) for key in changed]
-        parts.append(translate("log.fields", language=language, fields=list_separator(language).join(labels)))
-    summary = translate("log.join", language=language).join(parts)
+        fields = translate("log.fields", language=language, fields=list_separator(language).join(labels))
+    if status and fields:
+        summary = translate("log.status_and_fields", language=language, status=status, fields=fields)
+    else:
+        summary = status or fields
     if not summary:
         return rules.one_line(note or "")
     return _with_note(context, summary, note)

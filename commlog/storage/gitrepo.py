@@ -2,10 +2,9 @@
 
 Commands run through GitPython's command wrapper (``git.cmd.Git``), which
 starts the git executable. GitPython's pure-Python index (``IndexFile.add``
-and ``commit``) is not used: it rewrites the whole index in Python, which in a
-repository of 100,000 records took about 17 times as long as ``git add`` and
-``git commit`` (4.5 s against 0.26 s per commit, measured on a 2-core Linux
-machine).
+and ``commit``) is not used, because it rewrites the whole index in Python.
+In a repository of 100,000 records that took 4.5 s per commit, against
+0.26 s for ``git add`` and ``git commit`` (measured on a 2-core Linux machine).
 """
 
 from __future__ import annotations
@@ -77,7 +76,7 @@ class GitRepository:
 
     @property
     def common_dir(self) -> Path:
-        """The directory shared by all work trees of the repository (holds refs and objects)."""
+        """The directory shared by all work trees of the repository (it contains refs and objects)."""
         marker = self.git_dir / "commondir"
         if marker.is_file():
             return (self.git_dir / marker.read_text(encoding="utf-8").strip()).resolve()
@@ -172,18 +171,24 @@ class GitRepository:
     def commit_paths(self, paths: Sequence[PurePosixPath | str], message: str) -> str:
         """Commit exactly ``paths`` as they are in the work tree; return the new commit's id.
 
-        ``git commit --only`` leaves whatever else the user staged staged, and
-        leaves their unstaged edits alone. New files are added to the index
-        first, because ``--only`` takes only paths git knows. When the commit
-        fails (a hook, a lock taken meanwhile), git keeps the index as it was,
-        the new files are taken out of it again, and git's output is part of
-        the error.
+        Whatever else the user staged stays staged, and their unstaged edits
+        are left alone. When the commit fails (a hook, a lock taken meanwhile),
+        the index is put back as it was and git's output is part of the error.
         """
         names = [str(path) for path in paths]
-        _, known, _ = self.run("ls-files", "-z", "--", *names)
-        new_names = [name for name in names if name not in set(known.split("\0"))]
-        if new_names:
-            self.run("add", "--", *new_names)
+        had_head = self.has_commits()
+        # With nothing else staged, a plain commit of the index is the same
+        # commit and much faster in a large repository: --only rebuilds a
+        # temporary index from HEAD's tree (1.5x the time at 100,000 files).
+        only = not had_head or self._has_staged_changes()
+        if only:
+            # --only takes only paths git knows, and on failure git keeps the
+            # index as it was, so only new files are added and taken out again.
+            new_names = self._untracked(names)
+            if new_names:
+                self.run("add", "--", *new_names)
+        else:
+            self.run("add", "--all", "--", *names)
         handle, message_file = tempfile.mkstemp(prefix="COMMLOG_MSG.", dir=self.git_dir)
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
@@ -192,22 +197,38 @@ class GitRepository:
                 *STRICT_IDENTITY,
                 "commit",
                 "--quiet",
-                "--only",
-                "--cleanup=strip",
+                "--cleanup=whitespace",
                 "--file",
                 message_file,
-                "--",
-                *names,
+                *(("--only", "--", *names) if only else ()),
                 check=False,
             )
         finally:
             Path(message_file).unlink(missing_ok=True)
         if status != 0:
-            if new_names:
+            if not only:
+                self._unstage(names, had_head)
+            elif new_names:
                 self.run("rm", "--cached", "--quiet", "--ignore-unmatch", "--", *new_names, check=False)
             raise GitCommandError("git.commit_failed", output=(out + err).strip())
         _, sha, _ = self.run("rev-parse", "HEAD")
         return sha.strip()
+
+    def _has_staged_changes(self) -> bool:
+        status, _, _ = self.run("diff-index", "--cached", "--quiet", "HEAD", "--", check=False)
+        return status != 0
+
+    def _unstage(self, names: list[str], had_head: bool) -> None:
+        if had_head:
+            self.run("reset", "--quiet", "--", *names, check=False)
+        else:
+            self.run("rm", "--cached", "--quiet", "--ignore-unmatch", "-r", "--", *names, check=False)
+
+    def _untracked(self, names: list[str]) -> list[str]:
+        """Return the names git does not track yet."""
+        _, known, _ = self.run("ls-files", "-z", "--", *names)
+        tracked = set(known.split("\0"))
+        return [name for name in names if name not in tracked]
 
 
 # Settings that change what ``git log`` prints, pinned so the output parses
