@@ -69,7 +69,7 @@ def _unparsable(repo: Path, path: str) -> None:
     git(repo, "commit", "-qam", "Break the record by hand")
 
 
-# Each case: how to break the repository, then what the message says in English and in Chinese.
+# Each case: how to break the repository, then fragments of the message in English and in Chinese.
 CASES = {
     "index_lock": (_index_lock, ("index.lock exists: another git process is running", "commlog did not touch it"), ("index.lock 已存在", "commlog 没有动它")),
     "no_identity": (_no_identity, ("git has no user name and e-mail configured", "git config --global user.email"), ("git 没有配置用户名和邮箱", "git config --global user.name")),

@@ -170,7 +170,7 @@ def record_id_of_path(path: str) -> str | None:
     """Return the record ID a repository path belongs to, or None for a path outside any record.
 
     ``records/<folder>/<ID>.md`` is the record itself and
-    ``records/<folder>/<ID>/…`` holds its attachments.
+    ``records/<folder>/<ID>/…`` contains its attachments.
     """
     parts = PurePosixPath(path).parts
     if len(parts) < 3 or parts[0] != RECORDS_DIR:

@@ -205,7 +205,9 @@ def parse_lifecycle(raw: Any, states: tuple[str, ...], source: str) -> Lifecycle
         raise ConfigError("schema.invalid", file=source, key="lifecycle.reopen_to", allowed="a state not in lifecycle.final")
     # ``close`` goes to close_to unless the user names another final state;
     # without close_to it is the first state listed under final.
-    close_to = state(raw["close_to"], "lifecycle.close_to") if raw.get("close_to") else (final[0] if final else None)
+    close_to = final[0] if final else None
+    if raw.get("close_to"):
+        close_to = state(raw["close_to"], "lifecycle.close_to")
     if close_to is not None and close_to not in final:
         raise ConfigError("schema.invalid", file=source, key="lifecycle.close_to", allowed=", ".join(final) or "(no final states)")
     return Lifecycle(

@@ -22,6 +22,7 @@ from typing import Any
 from commlog.core import lifecycle as rules
 from commlog.core.commitmsg import ACTION_TRAILER, BY_TRAILER, RECORD_TRAILER
 from commlog.core.record import RECORDS_DIR, Record, record_id_of_path, without_log_block
+from commlog.core.schema import TypeSchema
 from commlog.core.timeparse import load_datetime
 from commlog.errors import CommlogError
 from commlog.services.workspace import Workspace
@@ -294,6 +295,16 @@ class _RecordCheck:
     actor_of: Callable[[LogCommit], str]
     shallow: bool
     uncommitted: frozenset[str]
+    schemas: dict[str, TypeSchema | None] = field(default_factory=dict)
+
+    def schema(self, type_name: str) -> TypeSchema | None:
+        """Return the schema of ``type_name``, read once per audit; None for an unknown type."""
+        if type_name not in self.schemas:
+            try:
+                self.schemas[type_name] = self.workspace.templates.schema(type_name)
+            except CommlogError:
+                self.schemas[type_name] = None
+        return self.schemas[type_name]
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
@@ -357,9 +368,8 @@ def _record_findings(check: _RecordCheck, path: PurePosixPath, commits: list[Log
         record = read_record(workspace.root, path)
     except CommlogError as error:
         return [Finding("error", "unparsable", path.stem, str(path), None, error.key, dict(error.params))]
-    try:
-        schema = workspace.templates.schema(record.type)
-    except CommlogError:
+    schema = check.schema(record.type)
+    if schema is None:
         return [Finding("warning", "unknown_type", record.id or path.stem, str(path), None, "audit.unknown_type", {"type": record.type})]
 
     problems = rules.history_problems(schema, record.meta) + rules.entry_problems(record.meta)

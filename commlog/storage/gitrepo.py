@@ -182,7 +182,7 @@ class GitRepository:
         # temporary index from HEAD's tree (1.5x the time at 100,000 files).
         only = not had_head or self._has_staged_changes()
         if only:
-            # --only takes only paths git knows, and on failure git keeps the
+            # --only accepts only paths git tracks, and on failure git keeps the
             # index as it was, so only new files are added and taken out again.
             new_names = self._untracked(names)
             if new_names:
