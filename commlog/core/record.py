@@ -155,3 +155,27 @@ def replace_log_block(body: str, block: str) -> str:
             separator = "\n\n"
         return f"{body}{separator}{block}\n"
     return body[:start] + block + body[end + len(LOG_END):]
+
+
+def without_log_block(body: str) -> str:
+    """Return ``body`` with the progress-log block (markers included) taken out."""
+    start = body.find(LOG_START)
+    end = body.find(LOG_END, start + 1) if start >= 0 else -1
+    if start < 0 or end < 0:
+        return body
+    return body[:start] + body[end + len(LOG_END) :]
+
+
+def record_id_of_path(path: str) -> str | None:
+    """Return the record ID a repository path belongs to, or None for a path outside any record.
+
+    ``records/<folder>/<ID>.md`` is the record itself and
+    ``records/<folder>/<ID>/…`` contains its attachments.
+    """
+    parts = PurePosixPath(path).parts
+    if len(parts) < 3 or parts[0] != RECORDS_DIR:
+        return None
+    if len(parts) == 3:
+        name = PurePosixPath(parts[2])
+        return name.stem if name.suffix == ".md" and not name.name.startswith(".") else None
+    return parts[2]

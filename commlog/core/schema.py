@@ -82,6 +82,7 @@ class Lifecycle:
     reopen_to: str | None = None
     draft: str | None = None
     completed: frozenset[str] = frozenset()
+    close_to: str | None = None
 
     def allowed_from(self, state: str) -> tuple[str, ...]:
         return self.transitions.get(state, ())
@@ -198,13 +199,25 @@ def parse_lifecycle(raw: Any, states: tuple[str, ...], source: str) -> Lifecycle
         )
         for origin, targets in transitions_raw.items()
     }
+    final = [state(value, "lifecycle.final") for value in raw.get("final") or ()]
+    reopen_to = state(raw["reopen_to"], "lifecycle.reopen_to") if raw.get("reopen_to") else None
+    if reopen_to in final:
+        raise ConfigError("schema.invalid", file=source, key="lifecycle.reopen_to", allowed="a state not in lifecycle.final")
+    # ``close`` goes to close_to unless the user names another final state;
+    # without close_to it is the first state listed under final.
+    close_to = final[0] if final else None
+    if raw.get("close_to"):
+        close_to = state(raw["close_to"], "lifecycle.close_to")
+    if close_to is not None and close_to not in final:
+        raise ConfigError("schema.invalid", file=source, key="lifecycle.close_to", allowed=", ".join(final) or "(no final states)")
     return Lifecycle(
         initial=state(raw.get("initial", states[0]), "lifecycle.initial"),
-        final=frozenset(state(value, "lifecycle.final") for value in raw.get("final") or ()),
+        final=frozenset(final),
         transitions=transitions,
-        reopen_to=state(raw["reopen_to"], "lifecycle.reopen_to") if raw.get("reopen_to") else None,
+        reopen_to=reopen_to,
         draft=state(raw["draft"], "lifecycle.draft") if raw.get("draft") else None,
         completed=frozenset(state(value, "lifecycle.completed") for value in raw.get("completed") or ()),
+        close_to=close_to,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import tzinfo
 from typing import Any
 
 from commlog.core.display import display_value
+from commlog.core.lifecycle import acknowledged
 from commlog.i18n import get_language, translate
 from commlog.render import display_width, pad, table, to_json
 
@@ -72,7 +73,7 @@ def _acks_section(meta: dict[str, Any]) -> list[str]:
     recipients = [str(name) for name in meta.get("recipients") or []]
     if not recipients:
         return []
-    acked = {str(ack.get("by")) for ack in meta.get("acks") or [] if isinstance(ack, dict)}
+    acked = acknowledged(meta)
     waiting = [name for name in recipients if name not in acked]
     separator = "、" if get_language() == "zh-CN" else ", "
     lines = ["", translate("show.acks", done=len(recipients) - len(waiting), total=len(recipients))]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from commlog.core.display import display_value
-from commlog.core.record import LogEntry, Record, render_log_block
+from commlog.core.record import LogEntry, Record, render_log_block, replace_log_block
 from commlog.core.schema import TypeSchema
+from commlog.core.timeparse import load_datetime
 from commlog.i18n import translate
 from commlog.services.workspace import Workspace
 from commlog.templates import render_body
@@ -30,9 +31,32 @@ def log_entries(meta: dict[str, Any]) -> list[LogEntry]:
 
 
 def progress_log_block(workspace: Workspace, meta: dict[str, Any]) -> str:
+    """Return the progress-log block of a record in the record language, ordered by event time.
+
+    Events are kept in ``history`` in the order they were recorded; a
+    backfilled event is shown at its own time, marked with its recording time.
+    """
     language = workspace.config.record_language
     late_word = translate("log.recorded_at", language=language)
-    return render_log_block(log_entries(meta), workspace.zone, late_word)
+    entries = sorted(log_entries(meta), key=lambda entry: _sort_key(entry.at, workspace.zone))
+    return render_log_block(entries, workspace.zone, late_word)
+
+
+def _sort_key(value: str, zone: Any) -> float:
+    """Return an event time as a timestamp; an unreadable time sorts first."""
+    try:
+        return load_datetime(value, zone).timestamp()
+    except ValueError:
+        return float("-inf")
+
+
+def refresh_progress_log(workspace: Workspace, record: Record) -> str:
+    """Return the record's body with the progress-log block rendered again from its history.
+
+    Only the text between the markers changes; every other byte of the body is
+    kept, hand-written notes included.
+    """
+    return replace_log_block(record.body, progress_log_block(workspace, record.meta))
 
 
 def render_record_body(workspace: Workspace, schema: TypeSchema, record: Record) -> str:

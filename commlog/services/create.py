@@ -10,6 +10,7 @@ from typing import Any
 
 from commlog.core.commitmsg import build_message
 from commlog.core.display import display_value
+from commlog.core.lifecycle import event_times, new_event
 from commlog.core.record import Record, new_id, ordered_meta, record_path
 from commlog.core.schema import FieldSpec, TypeSchema
 from commlog.core.timeparse import format_datetime
@@ -149,10 +150,9 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     language = workspace.config.record_language
     meta["id"] = record_id
     meta["type"] = schema.name
-    meta["history"] = [
-        {"action": "new", "at": meta["created_at"], "by": actor.name, "to": meta["status"],
-         "text": creation_note(schema, meta, workspace.zone, language)}
-    ]
+    times = event_times(created, workspace.now(), workspace.config.late_tolerance_minutes)
+    note = creation_note(schema, meta, workspace.zone, language)
+    meta["history"] = [new_event("new", times, actor.name, note, to=meta["status"])]
     record = Record(meta=ordered_meta(schema, meta), body="", path=record_path(created, schema.name, record_id))
     record.body = render_record_body(workspace, schema, record)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from commlog.errors import CommlogError
+from commlog.errors import CommlogError, GitStateError
 from commlog.services.workspace import Workspace
 from commlog.storage.lock import repository_lock
 from commlog.storage.records import write_atomic
@@ -21,32 +22,56 @@ class FileChange:
     previous: str | None
 
 
-def write_and_commit(
-    workspace: Workspace,
-    changes: Sequence[FileChange],
-    message: str | None,
-) -> str | None:
-    """Write ``changes`` atomically and commit exactly those files with ``message``.
+@contextmanager
+def writing(workspace: Workspace, commit: bool = True) -> Iterator[None]:
+    """Hold the repository lock and, when ``commit`` is true, check that git can commit now.
+
+    A command reads the record, computes its change and calls
+    :func:`commit_changes` inside this block, so no other commlog process can
+    write the same record between the read and the commit.
+    """
+    with repository_lock(workspace.git.git_dir):
+        if commit:
+            workspace.git.check_can_commit()
+        yield
+
+
+def check_no_edits(workspace: Workspace, path: PurePosixPath, include_edits: bool) -> bool:
+    """Raise when ``path`` has uncommitted changes, unless ``include_edits``; return whether it has any."""
+    changes = workspace.git.changed_paths([path])
+    if changes and not include_edits:
+        raise GitStateError("write.uncommitted_edits", path=str(path), state=changes[0][0].strip() or "?")
+    return bool(changes)
+
+
+def commit_changes(workspace: Workspace, changes: Sequence[FileChange], message: str | None) -> str | None:
+    """Write ``changes`` atomically and commit exactly those files; call inside :func:`writing`.
 
     With ``message`` None the files are written and not committed. When the
     commit fails, every file is put back as it was (a new file is removed)
     before the error is raised. Returns the new commit id.
     """
-    git = workspace.git
-    with repository_lock(git.git_dir):
-        if message is not None:
-            git.check_can_commit()
-        written: list[FileChange] = []
-        try:
-            for change in changes:
-                write_atomic(workspace.root / change.path, change.text)
-                written.append(change)
-            if message is None:
-                return None
-            return git.commit_paths([change.path for change in changes], message)
-        except (CommlogError, OSError, KeyboardInterrupt):
-            _restore(workspace, written)
-            raise
+    written: list[FileChange] = []
+    try:
+        for change in changes:
+            write_atomic(workspace.root / change.path, change.text)
+            written.append(change)
+        if message is None:
+            return None
+        return workspace.git.commit_paths([change.path for change in changes], message)
+    except (CommlogError, OSError, KeyboardInterrupt):
+        _restore(workspace, written)
+        raise
+
+
+def write_and_commit(
+    workspace: Workspace,
+    changes: Sequence[FileChange],
+    message: str | None,
+) -> str | None:
+    """Take the lock, then write and commit ``changes`` as :func:`commit_changes` does."""
+    with writing(workspace, commit=message is not None):
+        return commit_changes(workspace, changes, message)
 
 
 def _restore(workspace: Workspace, written: Sequence[FileChange]) -> None:
@@ -59,10 +84,8 @@ def _restore(workspace: Workspace, written: Sequence[FileChange]) -> None:
             write_atomic(target, change.previous)
 
 
-def _remove_empty_parents(workspace: Workspace, folder: object) -> None:
-    from pathlib import Path
-
-    current = Path(str(folder))
+def _remove_empty_parents(workspace: Workspace, folder: Path) -> None:
+    current = folder
     records = workspace.root / "records"
     while current != records and records in current.parents:
         try:

@@ -145,13 +145,26 @@ class GitRepository:
             raise GitStateError("git.detached_head")
 
     def changed_paths(self, paths: Iterable[PurePosixPath | str]) -> list[tuple[str, str]]:
-        """Return (status, path) for each given path with uncommitted changes, staged or not."""
+        """Return (status, path) for each given path with uncommitted changes, staged or not.
+
+        The status is git's two-letter ``XY`` code of ``git status --porcelain``;
+        a rename or copy is reported under its new path.
+        """
         _, out, _ = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *map(str, paths))
         entries = []
-        for item in out.split("\0"):
-            if len(item) > 3:
-                entries.append((item[:2], item[3:]))
+        items = iter(out.split("\0"))
+        for item in items:
+            if len(item) <= 3:
+                continue
+            entries.append((item[:2], item[3:]))
+            if item[0] in "RC":
+                next(items, None)  # the old path of a rename or copy
         return entries
+
+    def is_shallow(self) -> bool:
+        """Tell whether the repository is a shallow clone, whose history is cut off."""
+        _, out, _ = self.run("rev-parse", "--is-shallow-repository")
+        return out.strip() == "true"
 
     def is_tracked(self, path: PurePosixPath | str) -> bool:
         status, out, _ = self.run("ls-files", "--error-unmatch", "--", str(path), check=False)
@@ -160,10 +173,9 @@ class GitRepository:
     def commit_paths(self, paths: Sequence[PurePosixPath | str], message: str) -> str:
         """Commit exactly ``paths`` as they are in the work tree; return the new commit's id.
 
-        Whatever else the user staged stays staged (``git commit --only`` is
-        used when there is any), and their unstaged edits are left alone. When the commit fails (a hook, a
-        lock taken meanwhile), the index entries of ``paths`` are put back and
-        git's output is part of the error.
+        Whatever else the user staged stays staged, and their unstaged edits
+        are left alone. When the commit fails (a hook, a lock taken meanwhile),
+        the index is put back as it was and git's output is part of the error.
         """
         names = [str(path) for path in paths]
         had_head = self.has_commits()
@@ -171,7 +183,14 @@ class GitRepository:
         # commit and much faster in a large repository: --only rebuilds a
         # temporary index from HEAD's tree (1.5x the time at 100,000 files).
         only = not had_head or self._has_staged_changes()
-        self.run("add", "--all", "--", *names)
+        if only:
+            # --only accepts only paths git tracks, and on failure git keeps the
+            # index as it was, so only new files are added and taken out again.
+            new_names = self._untracked(names)
+            if new_names:
+                self.run("add", "--", *new_names)
+        else:
+            self.run("add", "--all", "--", *names)
         handle, message_file = tempfile.mkstemp(prefix="COMMLOG_MSG.", dir=self.git_dir)
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
@@ -189,7 +208,10 @@ class GitRepository:
         finally:
             Path(message_file).unlink(missing_ok=True)
         if status != 0:
-            self._unstage(names, had_head)
+            if not only:
+                self._unstage(names, had_head)
+            elif new_names:
+                self.run("rm", "--cached", "--quiet", "--ignore-unmatch", "--", *new_names, check=False)
             raise GitCommandError("git.commit_failed", output=(out + err).strip())
         _, sha, _ = self.run("rev-parse", "HEAD")
         return sha.strip()
@@ -203,3 +225,197 @@ class GitRepository:
             self.run("reset", "--quiet", "--", *names, check=False)
         else:
             self.run("rm", "--cached", "--quiet", "--ignore-unmatch", "-r", "--", *names, check=False)
+
+    def _untracked(self, names: list[str]) -> list[str]:
+        """Return the names git does not track yet."""
+        _, known, _ = self.run("ls-files", "-z", "--", *names)
+        tracked = set(known.split("\0"))
+        return [name for name in names if name not in tracked]
+
+
+# Settings that change what ``git log`` prints, pinned so the output parses
+# the same whatever the user configured.
+LOG_SETTINGS = (
+    "-c", "core.quotepath=off",
+    "-c", "log.showSignature=false",
+    "-c", "log.follow=false",
+    "-c", "diff.noprefix=false",
+    "-c", "diff.mnemonicPrefix=false",
+    "-c", "i18n.logOutputEncoding=UTF-8",
+)
+LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%s%x1f%(trailers:only,unfold)%x1d"
+# Context lines of each diff in ``log_commits(patches=True)``: more than any
+# record has, so every hunk holds the whole file and both versions can be read
+# from one patch.
+FULL_CONTEXT = 1_000_000
+
+
+@dataclass(frozen=True)
+class PathChange:
+    """One file changed by a commit: git's status letter, its path, and for a rename the old path.
+
+    ``old_text`` and ``new_text`` are the file before and after the commit,
+    read from the patch; they are None when no patch was read, when the file
+    did not exist on that side, or for a rename without changes.
+    """
+
+    status: str
+    path: str
+    old_path: str | None = None
+    old_text: str | None = None
+    new_text: str | None = None
+
+
+@dataclass(frozen=True)
+class LogCommit:
+    """A commit as ``git log`` shows it: ids, author, dates, subject, trailers and changed files."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    authored_at: str
+    committed_at: str
+    subject: str
+    trailers: dict[str, tuple[str, ...]]
+    changes: tuple[PathChange, ...]
+
+    def trailer(self, key: str) -> str | None:
+        """Return the last value of trailer ``key``, or None."""
+        values = self.trailers.get(key)
+        return values[-1] if values else None
+
+
+def _log_arguments(pathspecs: Sequence[str], patches: bool) -> list[str]:
+    shape = ["-p", f"--unified={FULL_CONTEXT}"] if patches else ["-z", "--name-status"]
+    return [
+        *LOG_SETTINGS,
+        "log",
+        "--reverse",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        f"--format={LOG_FORMAT}",
+        *shape,
+        "--",
+        *pathspecs,
+    ]
+
+
+def log_commits(repository: GitRepository, pathspecs: Sequence[str], patches: bool = False) -> list[LogCommit]:
+    """Return the commits that touch ``pathspecs``, oldest first, from one ``git log`` run.
+
+    With ``patches`` each change carries the file's text before and after;
+    without, only the status and paths are read (``--name-status``), which is
+    much less output for a whole archive. Merge commits show no changes, as in
+    ``git log``. A repository without commits has no history.
+    """
+    status, out, err = repository.run(*_log_arguments(pathspecs, patches), check=False)
+    if status != 0:
+        if not repository.has_commits():
+            return []
+        raise GitCommandError("git.failed", command="log", output=err.strip())
+    commits = []
+    for chunk in out.split("\x1e")[1:]:
+        header, _, rest = chunk.partition("\x1d")
+        changes = _patch_changes(rest) if patches else _name_status_changes(rest)
+        commits.append(_commit_from_header(header, changes))
+    return commits
+
+
+def _commit_from_header(header: str, changes: list[PathChange]) -> LogCommit:
+    sha, parents, name, email, authored, committed, subject, trailer_text = header.split("\x1f")
+    trailers: dict[str, list[str]] = {}
+    for line in trailer_text.splitlines():
+        key, separator, value = line.partition(":")
+        if separator and key.strip():
+            trailers.setdefault(key.strip(), []).append(value.strip())
+    return LogCommit(
+        sha=sha,
+        parents=tuple(parents.split()),
+        author_name=name,
+        author_email=email,
+        authored_at=authored,
+        committed_at=committed,
+        subject=subject,
+        trailers={key: tuple(values) for key, values in trailers.items()},
+        changes=tuple(changes),
+    )
+
+
+def _name_status_changes(text: str) -> list[PathChange]:
+    """Parse ``--name-status -z`` output: a status, then one path (two for a rename or copy)."""
+    tokens = [token for token in text.lstrip("\0\n").split("\0")]
+    changes = []
+    position = 0
+    while position < len(tokens) and tokens[position].strip():
+        status = tokens[position].strip()[0]
+        if status in "RC":
+            changes.append(PathChange(status, tokens[position + 2], old_path=tokens[position + 1]))
+            position += 3
+        else:
+            changes.append(PathChange(status, tokens[position + 1]))
+            position += 2
+    return changes
+
+
+def _patch_changes(text: str) -> list[PathChange]:
+    """Parse ``-p`` output with full context into one change per file, with both versions."""
+    sections = text.split("\ndiff --git ")[1:] if "\ndiff --git " in text else []
+    return [_section_change(section.split("\n")) for section in sections]
+
+
+def _section_change(lines: list[str]) -> PathChange:
+    headers: dict[str, str] = {}
+    index = 1
+    while index < len(lines) and not lines[index].startswith("@@"):
+        key, _, value = lines[index].partition(" ")
+        if key in ("rename", "copy"):
+            direction, _, value = value.partition(" ")
+            headers[f"{key} {direction}"] = value
+        else:
+            headers.setdefault(key, value)
+        index += 1
+    old_path = headers.get("rename from") or headers.get("copy from")
+    new_path = headers.get("rename to") or headers.get("copy to")
+    minus = headers.get("---", "/dev/null")
+    plus = headers.get("+++", "/dev/null")
+    if "new" in headers or minus == "/dev/null" and plus != "/dev/null":
+        status, path = "A", plus[2:]
+    elif "deleted" in headers or plus == "/dev/null" and minus != "/dev/null":
+        status, path = "D", minus[2:]
+    elif new_path:
+        status, path = ("C" if "copy to" in headers else "R"), new_path
+    else:
+        status, path = "M", plus[2:]
+    old_text, new_text = _hunk_texts(lines[index:])
+    if status == "A":
+        old_text = None
+    if status == "D":
+        new_text = None
+    return PathChange(status, path, old_path=old_path, old_text=old_text, new_text=new_text)
+
+
+def _hunk_texts(lines: list[str]) -> tuple[str | None, str | None]:
+    """Rebuild the old and new file from the one full-context hunk; (None, None) without one."""
+    hunks = [line for line in lines if line.startswith("@@")]
+    if len(hunks) != 1:
+        return None, None
+    old: list[str] = []
+    new: list[str] = []
+    last = " "
+    for line in lines[1:]:
+        marker, content = line[:1], line[1:]
+        if marker == "\\":
+            for side in ((old,) if last == "-" else (new,) if last == "+" else (old, new)):
+                side[-1] = side[-1][:-1]
+            continue
+        if marker not in (" ", "-", "+"):
+            continue
+        if marker in (" ", "-"):
+            old.append(content + "\n")
+        if marker in (" ", "+"):
+            new.append(content + "\n")
+        last = marker
+    return "".join(old), "".join(new)
