@@ -205,7 +205,7 @@ def test_update_created_at_not_settable(cli, repo):
     record_id, _ = create(cli, "client")
     result = cli("update", record_id, "--set", "created_at=2024-01-01 10:00")
     assert result.exit_code == 2
-    assert "not a field of type 'client'" in result.stderr
+    assert "Created at (created_at): is set by commlog" in result.stderr
 
 
 def test_update_lead_required(cli, repo):
