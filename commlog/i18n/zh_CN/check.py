@@ -68,7 +68,7 @@ MESSAGES = {
     "cli.new_branch": "把记录提交到新分支 commlog/<编号>,而不是当前分支;当前分支、暂存区和文件保持原样。",
     "new.branch_committed": "已提交为 {commit},位于新分支 {branch}。当前分支和文件未改动。",
     "new.branch_push": "推送并发起合并请求:\n  git push -u origin {branch}",
-    "new.branch_github": "  gh pr create --head {branch} --fill    (GitHub)",
+    "new.branch_github": "  gh pr create --head {branch} --fill    (GitHub:用 gh 命令行创建拉取请求)",
     "new.branch_gitlab": "  git push -u origin {branch} -o merge_request.create    (GitLab:推送时创建合并请求)",
     "branch.no_head": "仓库还没有任何提交,无法从中建分支。请先做第一次提交(commlog init 会做)。",
     "branch.exists": "分支“{branch}”已存在。请删除它或换一条记录。",
