@@ -123,7 +123,7 @@ def shim(tmp_path) -> dict[str, str]:
 
 @pytest.fixture
 def pull_request(cli, repo, tmp_path) -> tuple[Path, str]:
-    """Return a fresh clone checked out on a pushed proposal branch, as a CI runner sees a pull request."""
+    """Return a fresh clone checked out on a pushed proposal branch, like the checkout of a CI runner."""
     origin = tmp_path / "origin.git"
     git(tmp_path, "clone", "--quiet", "--bare", str(repo), str(origin))
     git(repo, "remote", "add", "origin", str(origin))

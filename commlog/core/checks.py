@@ -25,7 +25,6 @@ from commlog.core.timeparse import load_datetime
 
 ERROR = "error"
 WARNING = "warning"
-SEVERITIES = (ERROR, WARNING)
 DEFAULT_SEVERITY = {
     "invalid-yaml": ERROR,
     "missing-field": ERROR,
@@ -75,7 +74,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class PiiPolicy:
-    """Which personal-data detectors run where, from the ``check.pii`` section of ``commlog.yaml``.
+    """Personal-data detectors per kind of value, from the ``check.pii`` section of ``commlog.yaml``.
 
     ``person`` applies to person fields (kind person or party, and the ``by``
     of events), ``text`` to every other text value, ``body`` to the Markdown
@@ -101,7 +100,7 @@ class PiiPolicy:
 
 @dataclass(frozen=True)
 class CheckPolicy:
-    """What a check needs besides the files: the time zone, the PII policy and severity overrides."""
+    """Settings of a check besides the files: the time zone, the PII policy and severity overrides."""
 
     zone: tzinfo
     pii: PiiPolicy = field(default_factory=PiiPolicy)
@@ -342,8 +341,8 @@ def _check_event(collector: _Collector, key: str, index: int, item: Any,
 def value_problems(spec: FieldSpec, value: Any, where: Path) -> list[tuple[Path, str, dict[str, Any]]]:
     """List what is wrong with a stored value of ``spec``: (location, message key, parameters).
 
-    Stored values are checked strictly: an enumeration holds its English key,
-    not a label, and a datetime holds an offset, as ``commlog`` writes them.
+    Stored values are checked strictly: an enumeration contains its English
+    key, not a label, and a datetime has an offset, as ``commlog`` writes them.
     """
     if spec.kind == "list":
         if not isinstance(value, list):
@@ -378,22 +377,22 @@ def _object_problems(spec: FieldSpec, value: Any, where: Path) -> list[tuple[Pat
 def scalar_problem(spec: FieldSpec, value: Any) -> tuple[str, dict[str, Any]] | None:
     """Return (message key, parameters) when a stored scalar does not fit its kind, else None."""
     kind = spec.kind
-    shown = {"value": _preview(value)}
+    preview = {"value": _preview(value)}
     if kind in ("text", "person", "department", "party"):
-        return None if isinstance(value, str) else ("check.not_text", shown)
+        return None if isinstance(value, str) else ("check.not_text", preview)
     if kind == "enum":
         keys = [choice.key for choice in spec.choices]
         if isinstance(value, str) and value in keys:
             return None
-        return ("check.not_a_choice", {**shown, "allowed": ", ".join(keys)})
+        return ("check.not_a_choice", {**preview, "allowed": ", ".join(keys)})
     if kind == "bool":
-        return None if isinstance(value, bool) else ("check.not_bool", shown)
+        return None if isinstance(value, bool) else ("check.not_bool", preview)
     if kind == "integer":
-        return None if isinstance(value, int) and not isinstance(value, bool) else ("check.not_integer", shown)
+        return None if isinstance(value, int) and not isinstance(value, bool) else ("check.not_integer", preview)
     if kind == "datetime":
-        return None if is_stored_datetime(value) else ("check.not_datetime", shown)
+        return None if is_stored_datetime(value) else ("check.not_datetime", preview)
     if kind == "date":
-        return None if _is_stored_date(value) else ("check.not_date", shown)
+        return None if _is_stored_date(value) else ("check.not_date", preview)
     return None
 
 
@@ -513,7 +512,12 @@ def _is_blank(value: Any) -> bool:
 def _dotted(where: Path) -> str:
     text = ""
     for part in where:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif text:
+            text += f".{part}"
+        else:
+            text = part
     return text
 
 

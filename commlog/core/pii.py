@@ -2,8 +2,8 @@
 
 Each detector is a pure function from a text to the matches it finds. Numbers
 with a check digit are verified, so an arbitrary run of digits (an order
-number, a timestamp) is not reported: a resident ID number must pass the
-ISO 7064 MOD 11-2 check and carry a real birth date, a bank card number must
+number, a timestamp) is not reported. A resident ID number must pass the
+ISO 7064 MOD 11-2 check and carry a real birth date. A bank card number must
 pass the Luhn check. Matches carry a masked form of the value, because a
 finding must never print the personal data it found.
 """
@@ -131,7 +131,7 @@ def find_pii(text: str, detectors: Iterable[str], allowed_email_domains: Iterabl
     number can pass the Luhn check by chance, and a mobile number can be the
     local part of an e-mail address, and each should be reported once.
     """
-    wanted = set(detectors)
+    selected = set(detectors)
     runners: dict[str, Callable[[str], list[PiiMatch]]] = {
         "mobile": find_mobiles,
         "id_card": find_id_cards,
@@ -140,7 +140,7 @@ def find_pii(text: str, detectors: Iterable[str], allowed_email_domains: Iterabl
     }
     found: list[PiiMatch] = []
     for name in DETECTORS:
-        if name in wanted:
+        if name in selected:
             found.extend(runners[name](text))
     kept: list[PiiMatch] = []
     for item in sorted(found, key=lambda match: (match.start - match.end, DETECTORS.index(match.detector))):

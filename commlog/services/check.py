@@ -31,7 +31,7 @@ from commlog.services.workspace import Workspace
 
 @dataclass(frozen=True)
 class CheckRequest:
-    """What to check: explicit paths, or the changes since ``base``, or (neither) every record."""
+    """The files to check: explicit paths, or the changes since ``base``, or (neither) every record."""
 
     paths: tuple[str, ...] = ()
     base: str | None = None
@@ -63,6 +63,7 @@ def check_policy(config: Config, zone: Any) -> CheckPolicy:
     _only_keys(config, raw, ("pii", "severity"), "check.")
     pii_raw = _mapping(config, raw.get("pii"), "check.pii")
     _only_keys(config, pii_raw, ("person", "text", "body", "keys", "allowed_email_domains"), "check.pii.")
+
     defaults = PiiPolicy()
     keys = {
         str(key): _detectors(config, value, f"check.pii.keys.{key}")
@@ -79,6 +80,7 @@ def check_policy(config: Config, zone: Any) -> CheckPolicy:
         keys=keys,
         allowed_email_domains=tuple(str(domain) for domain in domains),
     )
+
     severities = {}
     for code, severity in _mapping(config, raw.get("severity"), "check.severity").items():
         if code not in CODES:
@@ -176,13 +178,13 @@ def _explicit_targets(workspace: Workspace, paths: Iterable[str]) -> list[str]:
     """Turn PATH arguments into record files; folders are searched, other files are skipped."""
     root = workspace.root.resolve()
     targets: list[str] = []
-    for given in paths:
-        absolute = Path(given) if Path(given).is_absolute() else Path.cwd() / given
+    for argument in paths:
+        absolute = Path(argument) if Path(argument).is_absolute() else Path.cwd() / argument
         absolute = absolute.resolve()
         if absolute != root and root not in absolute.parents:
-            raise InputError("check.path_outside", path=given, root=str(root))
+            raise InputError("check.path_outside", path=argument, root=str(root))
         if not absolute.exists():
-            raise InputError("check.path_missing", path=given)
+            raise InputError("check.path_missing", path=argument)
         relative = absolute.relative_to(root).as_posix()
         if absolute.is_dir():
             prefix = "" if relative == "." else relative.rstrip("/") + "/"

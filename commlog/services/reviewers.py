@@ -1,11 +1,11 @@
 """Reviewers from the directory: a CODEOWNERS block that names who reviews each open record.
 
-Each open record's file is mapped to the forge handles of the people the
-``reviewers`` section of ``commlog.yaml`` names: the record's ``lead``, the
-heads of its recipients' departments, or its owners (the type's natural
-receivers, such as a client record's responsible people). The generated lines
-sit between ``# BEGIN commlog`` and ``# END commlog``; every other line of
-the file is kept as it is.
+Each open record's file is mapped to the forge handles of the people that the
+``reviewers`` section of ``commlog.yaml`` names. These are the record's
+``lead``, the heads of its recipients' departments, or its owners (the type's
+natural receivers, such as a client record's responsible people). The
+generated lines sit between ``# BEGIN commlog`` and ``# END commlog``, and
+every other line of the file is kept as it is.
 """
 
 from __future__ import annotations
@@ -219,7 +219,11 @@ def merge_block(current: str | None, block: str) -> str:
     end = next((index for index, line in enumerate(lines) if line.rstrip("\n") == END and start is not None
                 and index > start), None)
     if start is None or end is None:
-        separator = "" if current.endswith("\n\n") else ("\n" if current.endswith("\n") else "\n\n")
+        separator = "\n\n"
+        if current.endswith("\n\n"):
+            separator = ""
+        elif current.endswith("\n"):
+            separator = "\n"
         return current + separator + block
     return "".join(lines[:start]) + block + "".join(lines[end + 1:])
 
@@ -228,8 +232,8 @@ def stale_codeowners(workspace: Workspace) -> tuple[str, int] | None:
     """Return (path, line) of a CODEOWNERS file whose commlog block is out of date, or None.
 
     Only a file that already has a commlog block is compared, in any place a
-    forge reads it from; a repository that does not use ``commlog reviewers``
-    is never warned.
+    forge reads it from. So a repository that does not use ``commlog
+    reviewers`` gets no warning.
     """
     settings = reviewer_settings(workspace.config)
     candidates = [settings.path] if settings.path else list(dict.fromkeys(LOCATIONS["github"] + LOCATIONS["gitlab"]))

@@ -14,7 +14,7 @@ from commlog.templates import TEMPLATES_DIR, builtin_dir
 
 KEEP_FILE = PurePosixPath("records/.gitkeep")
 CI_TEMPLATES_DIR = "ci"
-# Where `init --ci FORGE` writes the pipeline: the file each forge reads by default.
+# Pipeline file that `init --ci FORGE` writes: the file each forge reads by default.
 CI_PATHS = {"github": ".github/workflows/commlog.yml", "gitlab": ".gitlab-ci.yml"}
 README_NAME = "README.md"
 
@@ -54,8 +54,8 @@ def _planned_files(language: str, ci: str | None = None, main_branch: str = "mai
         KEEP_FILE: "",
         PurePosixPath(README_NAME): records_readme_text(language),
     }
-    # Only files directly in the built-in folder are the user's templates;
-    # the ci/ folder holds pipelines, written only with --ci.
+    # Only files directly in the built-in folder are the user's templates.
+    # The ci/ folder contains pipelines, written only with --ci.
     for source in sorted(builtin_dir().iterdir()):
         if source.is_file() and source.suffix in (".yaml", ".j2") and source.name != "commlog.yaml.example":
             files[PurePosixPath(TEMPLATES_DIR, source.name)] = source.read_text(encoding="utf-8")

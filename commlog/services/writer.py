@@ -58,8 +58,8 @@ def commit_on_new_branch(workspace: Workspace, changes: Sequence[FileChange], me
     """Commit ``changes`` on a new branch from HEAD, leaving the current branch, index and files alone.
 
     The commit is built with git plumbing (``commit-tree``), so commit hooks
-    do not run for it; ``commlog check`` in the pull request covers what a
-    pre-commit hook would.
+    do not run for it. ``commlog check --base`` in the pull request covers
+    what a pre-commit hook would check.
     """
     from commlog.errors import GitStateError, InputError
 

@@ -124,8 +124,8 @@ class GitRepository:
         except WrapperError as error:  # raised only for spawn failures with exceptions off
             raise GitCommandError("git.failed", command=" ".join(args[:2]), output=str(error)) from error
         if check and status != 0:
-            shown = err or (out.decode("utf-8", "replace") if isinstance(out, bytes) else out)
-            raise GitCommandError("git.failed", command=" ".join(args[:2]), output=shown.strip())
+            output = out.decode("utf-8", "replace") if isinstance(out, bytes) else out
+            raise GitCommandError("git.failed", command=" ".join(args[:2]), output=(err or output).strip())
         return status, out, err
 
     def head_ref(self) -> str | None:
