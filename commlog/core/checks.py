@@ -115,8 +115,20 @@ class FileCheck:
     findings: list[Finding]
     meta: dict[str, Any] | None = None
     body: str | None = None
-    lines: dict[Path, int] = field(default_factory=dict)
+    front: str = ""
     body_line: int = 0
+    _lines: dict[Path, int] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> dict[Path, int]:
+        """Map each front-matter key and list item to its line, computed on first use.
+
+        Most files have no finding and never need it, and composing the YAML
+        again is the slowest step of a check.
+        """
+        if self._lines is None:
+            self._lines = key_lines(self.front, 2) if self.meta is not None else {}
+        return self._lines
 
 
 SchemaLookup = Callable[[str], "TypeSchema | None"]
@@ -125,14 +137,15 @@ SchemaLookup = Callable[[str], "TypeSchema | None"]
 class _Collector:
     """Collects the findings of one file, with the lines of its front-matter keys."""
 
-    def __init__(self, path: str, lines: Mapping[Path, int] | None = None) -> None:
+    def __init__(self, path: str, parsed: FileCheck | None = None) -> None:
         self.path = path
-        self.lines = lines or {}
+        self.parsed = parsed
         self.findings: list[Finding] = []
 
     def line_of(self, where: Path) -> int | None:
+        lines = self.parsed.lines if self.parsed is not None else {}
         for length in range(len(where), 0, -1):
-            line = self.lines.get(where[:length])
+            line = lines.get(where[:length])
             if line is not None:
                 return line
         return None
@@ -163,7 +176,9 @@ def key_lines(front: str, first_line: int) -> dict[Path, int]:
     ``first_line`` is the file line of the front matter's first line. Composing
     builds nodes only, so no value is constructed and no tag is resolved.
     """
-    root = yaml.compose(front, Loader=yaml.SafeLoader)
+    from commlog.storage.yamlio import FastSafeLoader
+
+    root = yaml.compose(front, Loader=FastSafeLoader)
     lines: dict[Path, int] = {}
 
     def walk(node: Any, where: Path) -> None:
@@ -205,7 +220,7 @@ def parse_record(path: str, text: str) -> FileCheck:
         return FileCheck(path, [Finding(path, line, "invalid-yaml", ERROR, "check.invalid_yaml", {"reason": reason})])
     if not isinstance(meta, dict):
         return FileCheck(path, [Finding(path, 2, "invalid-yaml", ERROR, "check.not_mapping", {})])
-    return FileCheck(path, [], meta, body, key_lines(front, 2), body_line)
+    return FileCheck(path, [], meta, body, front, body_line)
 
 
 def check_record(path: str, data: bytes, schemas: SchemaLookup, policy: CheckPolicy) -> FileCheck:
@@ -216,7 +231,7 @@ def check_record(path: str, data: bytes, schemas: SchemaLookup, policy: CheckPol
     parsed = parse_record(path, text)
     if parsed.meta is None:
         return parsed
-    collector = _Collector(path, parsed.lines)
+    collector = _Collector(path, parsed)
     meta = parsed.meta
     schema = _check_type(collector, meta, schemas)
     _check_id(collector, meta, schema)
@@ -377,23 +392,20 @@ def _object_problems(spec: FieldSpec, value: Any, where: Path) -> list[tuple[Pat
 def scalar_problem(spec: FieldSpec, value: Any) -> tuple[str, dict[str, Any]] | None:
     """Return (message key, parameters) when a stored scalar does not fit its kind, else None."""
     kind = spec.kind
-    preview = {"value": _preview(value)}
-    if kind in ("text", "person", "department", "party"):
-        return None if isinstance(value, str) else ("check.not_text", preview)
     if kind == "enum":
         keys = [choice.key for choice in spec.choices]
         if isinstance(value, str) and value in keys:
             return None
-        return ("check.not_a_choice", {**preview, "allowed": ", ".join(keys)})
-    if kind == "bool":
-        return None if isinstance(value, bool) else ("check.not_bool", preview)
-    if kind == "integer":
-        return None if isinstance(value, int) and not isinstance(value, bool) else ("check.not_integer", preview)
-    if kind == "datetime":
-        return None if is_stored_datetime(value) else ("check.not_datetime", preview)
-    if kind == "date":
-        return None if _is_stored_date(value) else ("check.not_date", preview)
-    return None
+        return ("check.not_a_choice", {"value": _preview(value), "allowed": ", ".join(keys)})
+    valid = SCALAR_TESTS.get(kind)
+    if valid is None or valid(value):
+        return None
+    return (f"check.not_{'text' if kind in TEXT_KINDS else kind}", {"value": _preview(value)})
+
+
+TEXT_KINDS = ("text", "person", "department", "party")
+# Kinds whose values cannot contain personal data, so the detectors skip them.
+NON_TEXT_KINDS = frozenset({"datetime", "date", "enum", "bool", "integer"})
 
 
 def is_stored_datetime(value: Any) -> bool:
@@ -420,6 +432,15 @@ def _is_stored_date(value: Any) -> bool:
     return len(value) == 10
 
 
+SCALAR_TESTS: dict[str, Callable[[Any], bool]] = {
+    **{kind: (lambda value: isinstance(value, str)) for kind in TEXT_KINDS},
+    "bool": lambda value: isinstance(value, bool),
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "datetime": is_stored_datetime,
+    "date": _is_stored_date,
+}
+
+
 def _check_pii_front(collector: _Collector, meta: Mapping[str, Any], schema: TypeSchema | None,
                      policy: PiiPolicy) -> None:
     for where, text, is_person in string_leaves(meta, schema):
@@ -443,6 +464,8 @@ def string_leaves(meta: Mapping[str, Any], schema: TypeSchema | None) -> Iterato
     def walk(value: Any, where: Path, spec: FieldSpec | None) -> Iterator[tuple[Path, str, bool]]:
         if isinstance(value, str):
             last = next((part for part in reversed(where) if isinstance(part, str)), "")
+            if (spec is not None and spec.kind in NON_TEXT_KINDS) or last in EVENT_DATETIMES:
+                return
             is_person = (spec is not None and spec.kind in PERSON_KINDS) or last in ("by", "lead", "recipients")
             yield where, value, is_person
         elif isinstance(value, list):
