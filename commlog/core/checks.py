@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import tzinfo
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -21,6 +21,7 @@ import yaml
 from commlog.core.pii import DETECTORS, find_pii
 from commlog.core.record import FOLDER_RE, ID_RE, LOG_END, LOG_START, RECORDS_DIR, SYSTEM_KEYS, quarter_of
 from commlog.core.schema import PERSON_KINDS, FieldSpec, TypeSchema
+from commlog.core.stored import NON_TEXT_KINDS, is_blank, is_stored_datetime, preview, value_problems
 from commlog.core.timeparse import load_datetime
 
 ERROR = "error"
@@ -305,7 +306,7 @@ def _check_fields(collector: _Collector, meta: Mapping[str, Any], schema: TypeSc
         if spec.system:
             continue
         value = meta.get(spec.key)
-        if _is_blank(value):
+        if is_blank(value):
             if spec.required:
                 collector.add("missing-field", "check.missing_field", line=2, field=spec.key)
             continue
@@ -320,8 +321,8 @@ def _check_fields(collector: _Collector, meta: Mapping[str, Any], schema: TypeSc
 def _check_system_keys(collector: _Collector, meta: Mapping[str, Any]) -> None:
     for key in ("completed_at", "closed_at"):
         value = meta.get(key)
-        if not _is_blank(value) and not is_stored_datetime(value):
-            collector.add("invalid-value", "check.not_datetime", (key,), field=key, value=_preview(value))
+        if not is_blank(value) and not is_stored_datetime(value):
+            collector.add("invalid-value", "check.not_datetime", (key,), field=key, value=preview(value))
     for key, (required, optional) in EVENT_KEYS.items():
         value = meta.get(key)
         if value is None:
@@ -343,102 +344,14 @@ def _check_event(collector: _Collector, key: str, index: int, item: Any,
         collector.add("invalid-value", "check.not_mapping_value", where, field=f"{key}[{index}]")
         return
     for sub in required:
-        if _is_blank(item.get(sub)):
+        if is_blank(item.get(sub)):
             collector.add("missing-field", "check.missing_field", where, field=f"{key}[{index}].{sub}")
     for sub, value in item.items():
         if str(sub) not in required and str(sub) not in optional:
             collector.add("unknown-key", "check.unknown_subkey", (*where, str(sub)), field=f"{key}[{index}].{sub}")
-        elif str(sub) in EVENT_DATETIMES and not _is_blank(value) and not is_stored_datetime(value):
+        elif str(sub) in EVENT_DATETIMES and not is_blank(value) and not is_stored_datetime(value):
             collector.add("invalid-value", "check.not_datetime", (*where, str(sub)),
-                          field=f"{key}[{index}].{sub}", value=_preview(value))
-
-
-def value_problems(spec: FieldSpec, value: Any, where: Path) -> list[tuple[Path, str, dict[str, Any]]]:
-    """List what is wrong with a stored value of ``spec``: (location, message key, parameters).
-
-    Stored values are checked strictly: an enumeration contains its English
-    key, not a label, and a datetime has an offset, as ``commlog`` writes them.
-    """
-    if spec.kind == "list":
-        if not isinstance(value, list):
-            return [(where, "check.not_list", {})]
-        assert spec.item is not None
-        return [problem for index, item in enumerate(value)
-                for problem in value_problems(spec.item, item, (*where, index))]
-    if spec.kind == "object":
-        return _object_problems(spec, value, where)
-    problem = scalar_problem(spec, value)
-    return [] if problem is None else [(where, problem[0], problem[1])]
-
-
-def _object_problems(spec: FieldSpec, value: Any, where: Path) -> list[tuple[Path, str, dict[str, Any]]]:
-    if not isinstance(value, dict):
-        return [(where, "check.not_mapping_value", {})]
-    problems: list[tuple[Path, str, dict[str, Any]]] = []
-    known = {sub.key for sub in spec.fields}
-    for key in value:
-        if str(key) not in known:
-            problems.append(((*where, str(key)), "check.unknown_part", {"allowed": ", ".join(sorted(known))}))
-    for sub in spec.fields:
-        item = value.get(sub.key)
-        if _is_blank(item):
-            if sub.required:
-                problems.append((where, "check.missing_part", {"part": sub.key}))
-            continue
-        problems.extend(value_problems(sub, item, (*where, sub.key)))
-    return problems
-
-
-def scalar_problem(spec: FieldSpec, value: Any) -> tuple[str, dict[str, Any]] | None:
-    """Return (message key, parameters) when a stored scalar does not fit its kind, else None."""
-    kind = spec.kind
-    if kind == "enum":
-        keys = [choice.key for choice in spec.choices]
-        if isinstance(value, str) and value in keys:
-            return None
-        return ("check.not_a_choice", {"value": _preview(value), "allowed": ", ".join(keys)})
-    valid = SCALAR_TESTS.get(kind)
-    if valid is None or valid(value):
-        return None
-    return (f"check.not_{'text' if kind in TEXT_KINDS else kind}", {"value": _preview(value)})
-
-
-TEXT_KINDS = ("text", "person", "department", "party")
-# Kinds whose values cannot contain personal data, so the detectors skip them.
-NON_TEXT_KINDS = frozenset({"datetime", "date", "enum", "bool", "integer"})
-
-
-def is_stored_datetime(value: Any) -> bool:
-    """Tell whether a value is an ISO 8601 datetime with a UTC offset (or a YAML timestamp with one)."""
-    if isinstance(value, datetime):
-        return value.tzinfo is not None
-    if not isinstance(value, str):
-        return False
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
-    except ValueError:
-        return False
-
-
-def _is_stored_date(value: Any) -> bool:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return True
-    if not isinstance(value, str):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10
-
-
-SCALAR_TESTS: dict[str, Callable[[Any], bool]] = {
-    **{kind: (lambda value: isinstance(value, str)) for kind in TEXT_KINDS},
-    "bool": lambda value: isinstance(value, bool),
-    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
-    "datetime": is_stored_datetime,
-    "date": _is_stored_date,
-}
+                          field=f"{key}[{index}].{sub}", value=preview(value))
 
 
 def _check_pii_front(collector: _Collector, meta: Mapping[str, Any], schema: TypeSchema | None,
@@ -522,16 +435,6 @@ def apply_severities(findings: list[Finding], overrides: Mapping[str, str], stri
     return sorted(result, key=lambda item: (item.path, item.line or 0, item.code))
 
 
-def _is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, (list, dict)):
-        return not value
-    return False
-
-
 def _dotted(where: Path) -> str:
     text = ""
     for part in where:
@@ -542,11 +445,3 @@ def _dotted(where: Path) -> str:
         else:
             text = part
     return text
-
-
-def _preview(value: Any, limit: int = 40) -> str:
-    """Return a short form of a value for a message, with any personal data in it masked."""
-    text = str(value).replace("\n", "⏎")
-    for match in reversed(find_pii(text, DETECTORS)):
-        text = text[: match.start] + match.masked + text[match.end :]
-    return text if len(text) <= limit else text[: limit - 1] + "…"
