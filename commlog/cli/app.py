@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 # Each module defines register(app) and adds its commands to the app.
-COMMAND_MODULES = ("commlog.cli.setup", "commlog.cli.records", "commlog.cli.lifecycle", "commlog.cli.history")
+COMMAND_MODULES = (
+    "commlog.cli.setup",
+    "commlog.cli.records",
+    "commlog.cli.lifecycle",
+    "commlog.cli.history",
+    "commlog.cli.check",
+    "commlog.cli.reviewers",
+)
 
 
 def _option_value(argv: list[str], name: str) -> str | None:

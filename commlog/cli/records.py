@@ -30,6 +30,7 @@ def new(
     no_input: bool = typer.Option(False, "--no-input", help=translate("cli.new_no_input")),
     interactive: bool = typer.Option(False, "--interactive", "-i", help=translate("cli.new_interactive")),
     no_commit: bool = typer.Option(False, "--no-commit", help=translate("cli.new_no_commit")),
+    branch: bool = typer.Option(False, "--branch", help=translate("cli.new_branch")),
     output: str = typer.Option("text", "--format", metavar="text|json", help=translate("cli.opt_format_text_json")),
 ) -> None:
     from commlog.cli.fields import parse_set_options, read_fields_file
@@ -51,18 +52,33 @@ def new(
         draft=draft,
         commit=not no_commit,
         by=by,
+        branch=branch,
     )
     result = create_record(workspace, request)
     if output == "json":
         from commlog.render import to_json
 
-        echo(to_json({"id": result.id, "path": result.path, "commit": result.commit}))
+        echo(to_json({"id": result.id, "path": result.path, "commit": result.commit, "branch": result.branch}))
         return
     echo(translate("new.created", id=result.id, path=result.path))
-    if result.commit:
+    if result.branch and result.commit:
+        echo_branch_hint(workspace, result.commit, result.branch)
+    elif result.commit:
         echo(translate("new.committed", commit=result.commit[:12]))
     else:
         echo(translate("new.not_committed", path=result.path))
+
+
+def echo_branch_hint(workspace: Any, commit: str, branch: str) -> None:
+    """Print where a ``--branch`` commit went and how to push it and open a pull request."""
+    from commlog.services.branching import detect_forge
+
+    echo(translate("new.branch_committed", commit=commit[:12], branch=branch))
+    echo(translate("new.branch_push", branch=branch))
+    forge = detect_forge(workspace)
+    for name in ("github", "gitlab"):
+        if forge in (None, name):
+            echo(translate(f"new.branch_{name}", branch=branch))
 
 
 def _prompt_missing(workspace: Any, type_name: str, values: dict[str, Any], moment: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from commlog.cli.base import command_options, echo
+from commlog.cli.base import check_format, command_options, echo
 from commlog.i18n import get_language, translate
 
 
@@ -17,10 +17,13 @@ def register(app: typer.Typer) -> None:
 def init(
     directory: Path = typer.Argument(Path("."), metavar="[DIR]", help=translate("cli.init_dir"), show_default=False),
     no_commit: bool = typer.Option(False, "--no-commit", help=translate("cli.init_no_commit")),
+    ci: str = typer.Option(None, "--ci", metavar="github|gitlab", help=translate("cli.init_ci")),
 ) -> None:
-    from commlog.services.setup import init_repository
+    from commlog.services.setup import CI_PATHS, init_repository
 
-    result = init_repository(directory, get_language(), commit=not no_commit)
+    if ci is not None:
+        check_format(ci, tuple(CI_PATHS))
+    result = init_repository(directory, get_language(), commit=not no_commit, ci=ci)
     key = "init.created_repository" if result.created_repository else "init.adopted_repository"
     echo(translate(key, path=result.root))
     for name in result.created:
@@ -31,4 +34,7 @@ def init(
         echo(translate("init.committed", commit=result.commit[:12]))
     elif not result.created:
         echo(translate("init.nothing_to_do"))
+    if ci is not None:
+        key = "init.ci_written" if CI_PATHS[ci] in result.created else "init.ci_kept"
+        echo(translate(key, path=CI_PATHS[ci], forge=ci))
     echo(translate("init.next_steps"))

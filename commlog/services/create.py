@@ -18,6 +18,7 @@ from commlog.core.validate import CoercionContext, coerce_fields, is_empty, miss
 from commlog.errors import FieldErrors, FieldProblem
 from commlog.i18n import translate
 from commlog.services.bodies import render_record_body
+from commlog.services.branching import branch_for
 from commlog.services.people import resolve_actor
 from commlog.services.workspace import Workspace
 from commlog.services.writer import FileChange, write_and_commit
@@ -35,6 +36,7 @@ class CreateRequest:
     draft: bool = False
     commit: bool = True
     by: str | None = None
+    branch: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class CreateResult:
     path: str
     commit: str | None
     record: Record = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    branch: str | None = None
 
 
 def settable_fields(schema: TypeSchema) -> list[FieldSpec]:
@@ -140,6 +143,10 @@ def creation_note(schema: TypeSchema, meta: Mapping[str, Any], zone: Any, langua
 
 def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     """Create, write and (unless ``commit`` is false) commit a new record."""
+    if request.branch and not request.commit:
+        from commlog.errors import InputError
+
+        raise InputError("branch.no_commit")
     schema = workspace.templates.schema(request.type_name)
     created = workspace.moment(request.at)
     meta = build_meta(workspace, schema, request, created)
@@ -166,8 +173,9 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
             by=actor.name if actor.differs_from_author else None,
         )
     assert record.path is not None
-    sha = write_and_commit(workspace, [FileChange(record.path, record_text(record), None)], message)
-    return CreateResult(id=record_id, path=str(record.path), commit=sha, record=record)
+    branch = branch_for(record_id) if request.branch else None
+    sha = write_and_commit(workspace, [FileChange(record.path, record_text(record), None)], message, branch)
+    return CreateResult(id=record_id, path=str(record.path), commit=sha, record=record, branch=branch)
 
 
 def _unused_id(workspace: Workspace, schema: TypeSchema, created: datetime) -> str:

@@ -7,12 +7,15 @@ from pathlib import Path, PurePosixPath
 
 from commlog.config import CONFIG_NAME
 from commlog.core.commitmsg import ACTION_TRAILER
-from commlog.errors import GitCommandError
+from commlog.errors import GitCommandError, InputError
 from commlog.storage.gitrepo import GitRepository, create_repository
 from commlog.storage.lock import repository_lock
 from commlog.templates import TEMPLATES_DIR, builtin_dir
 
 KEEP_FILE = PurePosixPath("records/.gitkeep")
+CI_TEMPLATES_DIR = "ci"
+# Pipeline file that `init --ci FORGE` writes: the file each forge reads by default.
+CI_PATHS = {"github": ".github/workflows/commlog.yml", "gitlab": ".gitlab-ci.yml"}
 README_NAME = "README.md"
 
 
@@ -37,19 +40,31 @@ def records_readme_text(language: str) -> str:
     return (builtin_dir() / name).read_text(encoding="utf-8")
 
 
-def _planned_files(language: str) -> dict[PurePosixPath, str]:
+def ci_template_text(forge: str, main_branch: str) -> str:
+    """Return the CI pipeline of ``forge`` with the commlog version and main branch filled in."""
+    from commlog import __version__
+
+    text = (builtin_dir() / CI_TEMPLATES_DIR / f"{forge}-commlog.yml").read_text(encoding="utf-8")
+    return text.replace("@COMMLOG_VERSION@", __version__).replace("@MAIN_BRANCH@", main_branch)
+
+
+def _planned_files(language: str, ci: str | None = None, main_branch: str = "main") -> dict[PurePosixPath, str]:
     files = {
         PurePosixPath(CONFIG_NAME): default_config_text(),
         KEEP_FILE: "",
         PurePosixPath(README_NAME): records_readme_text(language),
     }
+    # Only files directly in the built-in folder are the user's templates.
+    # The ci/ folder contains pipelines, written only with --ci.
     for source in sorted(builtin_dir().iterdir()):
-        if source.suffix in (".yaml", ".j2") and source.name != "commlog.yaml.example":
+        if source.is_file() and source.suffix in (".yaml", ".j2") and source.name != "commlog.yaml.example":
             files[PurePosixPath(TEMPLATES_DIR, source.name)] = source.read_text(encoding="utf-8")
+    if ci is not None:
+        files[PurePosixPath(CI_PATHS[ci])] = ci_template_text(ci, main_branch)
     return files
 
 
-def init_repository(directory: Path, language: str, commit: bool = True) -> InitResult:
+def init_repository(directory: Path, language: str, commit: bool = True, ci: str | None = None) -> InitResult:
     """Create ``directory`` as a git repository if needed, add commlog's files, and commit them.
 
     Existing files are never overwritten, so adopting a repository keeps its
@@ -66,10 +81,13 @@ def init_repository(directory: Path, language: str, commit: bool = True) -> Init
 
     created: list[str] = []
     kept: list[str] = []
+    if ci is not None and ci not in CI_PATHS:
+        raise InputError("input.bad_format", value=ci, allowed=", ".join(CI_PATHS))
+    branch = (git.head_ref() or "refs/heads/main").removeprefix("refs/heads/")
     with repository_lock(git.git_dir):
         if commit:
             git.check_can_commit()
-        for relative, text in _planned_files(language).items():
+        for relative, text in _planned_files(language, ci, branch).items():
             target = directory / relative
             if target.exists() or (relative == KEEP_FILE and _has_records(directory)):
                 kept.append(str(relative))

@@ -68,10 +68,37 @@ def write_and_commit(
     workspace: Workspace,
     changes: Sequence[FileChange],
     message: str | None,
+    branch: str | None = None,
 ) -> str | None:
-    """Take the lock, then write and commit ``changes`` as :func:`commit_changes` does."""
+    """Take the lock, then write and commit ``changes`` as :func:`commit_changes` does.
+
+    With ``branch``, nothing in the work tree is written: the commit is made
+    on top of HEAD as that new branch (see :func:`commit_on_new_branch`).
+    """
+    if branch is not None:
+        return commit_on_new_branch(workspace, changes, message, branch)
     with writing(workspace, commit=message is not None):
         return commit_changes(workspace, changes, message)
+
+
+def commit_on_new_branch(workspace: Workspace, changes: Sequence[FileChange], message: str | None, branch: str) -> str:
+    """Commit ``changes`` on a new branch from HEAD, leaving the current branch, index and files alone.
+
+    The commit is built with git plumbing (``commit-tree``), so commit hooks
+    do not run for it. ``commlog check --base`` in the pull request covers
+    what a pre-commit hook would check.
+    """
+    from commlog.errors import GitStateError, InputError
+
+    git = workspace.git
+    if message is None:
+        raise InputError("branch.no_commit")
+    if not git.check_branch_name(branch):
+        raise InputError("branch.bad_name", branch=branch)
+    with repository_lock(git.git_dir):
+        if git.branch_exists(branch):
+            raise GitStateError("branch.exists", branch=branch)
+        return git.commit_on_branch(branch, {str(change.path): change.text for change in changes}, message)
 
 
 def _restore(workspace: Workspace, written: Sequence[FileChange]) -> None:

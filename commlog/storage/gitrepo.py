@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -93,15 +93,32 @@ class GitRepository:
 
     def run(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> tuple[int, str, str]:
         """Run ``git ARGS`` in the work tree and return (status, stdout, stderr)."""
+        status, out, err = self._execute(args, env=env, check=check)
+        return status, out, err
+
+    def run_bytes(self, *args: str, stdin: bytes | None = None, check: bool = True,
+                  env: dict[str, str] | None = None) -> tuple[int, bytes, str]:
+        """Run ``git ARGS`` with ``stdin`` as its input and return (status, raw stdout, stderr)."""
+        if stdin is None:
+            return self._execute(args, env=env, check=check, binary=True)
+        with tempfile.TemporaryFile() as stream:
+            stream.write(stdin)
+            stream.seek(0)
+            return self._execute(args, env=env, check=check, binary=True, istream=stream)
+
+    def _execute(self, args: Sequence[str], *, env: dict[str, str] | None, check: bool,
+                 binary: bool = False, istream: Any = None) -> Any:
         from git.exc import GitCommandError as WrapperError
         from git.exc import GitCommandNotFound
 
         try:
             status, out, err = self._wrapper().execute(
                 ["git", *args],
+                istream=istream,
                 with_extended_output=True,
                 with_exceptions=False,
                 env=env,
+                stdout_as_string=not binary,
                 strip_newline_in_stdout=False,
             )
         except GitCommandNotFound as error:
@@ -109,7 +126,8 @@ class GitRepository:
         except WrapperError as error:  # raised only for spawn failures with exceptions off
             raise GitCommandError("git.failed", command=" ".join(args[:2]), output=str(error)) from error
         if check and status != 0:
-            raise GitCommandError("git.failed", command=" ".join(args[:2]), output=(err or out).strip())
+            output = out.decode("utf-8", "replace") if isinstance(out, bytes) else out
+            raise GitCommandError("git.failed", command=" ".join(args[:2]), output=(err or output).strip())
         return status, out, err
 
     def head_ref(self) -> str | None:
@@ -231,6 +249,149 @@ class GitRepository:
         _, known, _ = self.run("ls-files", "-z", "--", *names)
         tracked = set(known.split("\0"))
         return [name for name in names if name not in tracked]
+
+    # Pull-request support: comparing with a base revision, committing on a
+    # branch without touching the work tree, and reading merge commits.
+
+    def resolve_commit(self, rev: str) -> str | None:
+        """Return the commit id ``rev`` names, or None when the repository has no such commit."""
+        if rev.startswith("-"):
+            return None
+        status, out, _ = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False)
+        return out.strip() if status == 0 else None
+
+    def merge_base(self, first: str, second: str) -> str | None:
+        """Return the best common ancestor of two commits, or None when their histories are unrelated."""
+        status, out, _ = self.run("merge-base", first, second, check=False)
+        return out.strip() if status == 0 else None
+
+    def changes_since(self, base: str, folder: str) -> list[FileStatus]:
+        """List the files changed between commit ``base`` and the work tree, with renames detected.
+
+        Entries whose old or new path is under ``folder`` are kept, so a file
+        moved out of the folder shows as a rename rather than a deletion. Files
+        not yet tracked under ``folder`` are listed as added.
+        """
+        _, out, _ = self.run("diff", "--name-status", "-z", "-M", "--no-ext-diff", base)
+        fields = out.split("\0")
+        entries: list[FileStatus] = []
+        index = 0
+        while index < len(fields) and fields[index]:
+            status = fields[index][0]
+            if status in "RC":
+                entries.append(FileStatus(status, fields[index + 1], fields[index + 2]))
+                index += 3
+            else:
+                entries.append(FileStatus(status, fields[index + 1], fields[index + 1]))
+                index += 2
+        _, out, _ = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", folder)
+        entries.extend(FileStatus("A", name, name) for name in out.split("\0") if name)
+        prefix = folder.rstrip("/") + "/"
+        return [entry for entry in entries if entry.old.startswith(prefix) or entry.new.startswith(prefix)]
+
+    def read_blobs(self, rev: str, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """Return the content of each path at ``rev`` (None where it does not exist), in one git call."""
+        names = list(dict.fromkeys(paths))
+        if not names:
+            return {}
+        request = "".join(f"{rev}:{name}\n" for name in names).encode("utf-8")
+        _, out, _ = self.run_bytes("cat-file", "--batch", stdin=request)
+        contents: dict[str, bytes | None] = {}
+        position = 0
+        for name in names:
+            end = out.index(b"\n", position)
+            header = out[position:end].split(b" ")
+            position = end + 1
+            if len(header) < 3 or header[1] == b"missing":
+                contents[name] = None
+                continue
+            size = int(header[2])
+            contents[name] = out[position : position + size]
+            position += size + 1
+        return contents
+
+    def branch_exists(self, name: str) -> bool:
+        status, _, _ = self.run("show-ref", "--verify", "--quiet", f"refs/heads/{name}", check=False)
+        return status == 0
+
+    def check_branch_name(self, name: str) -> bool:
+        status, _, _ = self.run("check-ref-format", "--branch", name, check=False)
+        return status == 0
+
+    def remote_url(self, remote: str = "origin") -> str | None:
+        status, out, _ = self.run("remote", "get-url", remote, check=False)
+        return out.strip() if status == 0 else None
+
+    def commit_on_branch(self, branch: str, files: Mapping[str, str], message: str) -> str:
+        """Commit ``files`` (path to text) on top of HEAD as the new branch ``branch``; return the commit id.
+
+        The work tree, the index and the current branch are left exactly as
+        they were: the tree is built in a temporary index file (GIT_INDEX_FILE)
+        with ``read-tree``, ``update-index`` and ``write-tree``, then
+        ``commit-tree`` and ``update-ref`` create the commit and the branch.
+        ``commit-tree`` runs no hooks, so pre-commit and commit-msg hooks do
+        not run for such a commit.
+        """
+        head = self.resolve_commit("HEAD")
+        if head is None:
+            raise GitStateError("branch.no_head")
+        handle, index_file = tempfile.mkstemp(prefix="commlog-index.", dir=self.git_dir)
+        os.close(handle)
+        env = {"GIT_INDEX_FILE": index_file}
+        try:
+            self.run("read-tree", head, env=env)
+            for path, text in files.items():
+                _, sha, _ = self.run_bytes("hash-object", "-w", "--stdin", f"--path={path}", stdin=text.encode("utf-8"))
+                blob = sha.decode("ascii").strip()
+                self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            _, tree, _ = self.run("write-tree", env=env)
+        finally:
+            Path(index_file).unlink(missing_ok=True)
+        _, commit, _ = self.run_bytes(*STRICT_IDENTITY, "commit-tree", tree.strip(), "-p", head, "-F", "-",
+                                      stdin=message.encode("utf-8"))
+        sha = commit.decode("ascii").strip()
+        self.run("update-ref", "-m", "commlog: create branch", f"refs/heads/{branch}", sha, "0" * len(sha))
+        return sha
+
+    def first_parent_merges(self, ref: str) -> list[MergeCommit]:
+        """Return the merge commits on the first-parent line of ``ref``, newest first, with their messages."""
+        _, out, _ = self.run("log", "--merges", "--first-parent", "-z", "--format=%H%x1f%P%x1f%cI%x1f%B", ref, "--")
+        merges = []
+        for entry in out.split("\0"):
+            if not entry.strip():
+                continue
+            sha, parents, committed, message = entry.split("\x1f", 3)
+            merges.append(MergeCommit(sha.strip(), tuple(parents.split()), committed, message.strip()))
+        return merges
+
+    def parent_graph(self, ref: str) -> dict[str, tuple[str, ...]]:
+        """Return every commit reachable from ``ref`` mapped to its parents, from one ``rev-list`` call."""
+        _, out, _ = self.run("rev-list", "--parents", ref, "--")
+        graph: dict[str, tuple[str, ...]] = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if parts:
+                graph[parts[0]] = tuple(parts[1:])
+        return graph
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    """One changed file: git's status letter (A, M, D, R, C, T), its path before and after."""
+
+    status: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class MergeCommit:
+    """A merge commit: id, parents (first parent first), commit time and message."""
+
+    sha: str
+    parents: tuple[str, ...]
+    committed_at: str
+    message: str
 
 
 # Settings that change what ``git log`` prints, pinned so the output parses
