@@ -73,7 +73,8 @@ def test_import_commit_message(cli, repo, tmp_path):
     message = git(repo, "log", "-1", "--format=%B")
     ids = sorted(meta["id"] for meta in records(repo))
     assert message.startswith("import 2 records from ledger.csv\n")
-    assert [line.split(": ")[1] for line in message.splitlines() if line.startswith("Commlog-Record:")] == ids
+    trailers = [line.split(": ")[1] for line in message.splitlines() if line.startswith("Commlog-Record:")]
+    assert sorted(trailers) == ids
     assert "Commlog-Action: import" in message
 
 

@@ -14,14 +14,13 @@ from typing import Any
 
 from commlog.i18n import get_language, translate
 from commlog.render.report_markdown import (
-    TABLE_ROWS,
     format_change,
-    format_days,
     format_duration,
-    format_moment,
     group_name,
-    label,
+    longest_open_table,
     period_line,
+    tally_table,
+    timing_table,
     volume_sections,
 )
 
@@ -206,13 +205,7 @@ def _timings(result: Any) -> str:
              (timing.p90 or timedelta(0)).total_seconds() / 3600) for timing in result.timings]
     legend = (translate("report.col_median"), translate("report.col_p90"))
     chart = bar_chart(rows, legend, lambda hours: format_duration(timedelta(hours=hours)))
-    table = _table(
-        [translate("report.col_timing"), translate("report.col_records"), translate("report.col_median"),
-         translate("report.col_p90")],
-        [[translate(f"report.timing.{timing.name}"), timing.count, format_duration(timing.median),
-          format_duration(timing.p90)] for timing in result.timings],
-        numeric=(1,),
-    )
+    table = _table(*timing_table(result), numeric=(1,))
     note = f'<p class="none">{escape(translate("report.timings_note"))}</p>'
     return (f'<h2>{escape(translate("report.timings"))}</h2><section class="grid">'
             f'<div class="card">{chart}</div><div class="card">{table}{note}</div></section>')
@@ -241,27 +234,22 @@ def _topic_list(groups: Sequence[Any]) -> str:
     return f'<ul class="topics">{items}</ul>'
 
 
+def _card_pair(title_key: str, cards: Sequence[tuple[str, str]]) -> str:
+    """Return a section heading and a grid of cards, each (heading key, inner HTML)."""
+    inner = "".join(f'<div class="card"><h3>{escape(translate(key))}</h3>{body}</div>' for key, body in cards)
+    return f'<h2>{escape(translate(title_key))}</h2><section class="grid">{inner}</section>'
+
+
 def _repeats(result: Any) -> str:
-    return (f'<h2>{escape(translate("report.repeats"))}</h2><section class="grid">'
-            f'<div class="card"><h3>{escape(translate("report.repeat_topics"))}</h3>'
-            f'{_topic_list(result.repeat_topics)}</div>'
-            f'<div class="card"><h3>{escape(translate("report.repeat_clients"))}</h3>'
-            f'{_topic_list(result.repeat_clients)}</div></section>')
+    return _card_pair("report.repeats", [("report.repeat_topics", _topic_list(result.repeat_topics)),
+                                         ("report.repeat_clients", _topic_list(result.repeat_clients))])
 
 
 def _longest_open(result: Any) -> str:
     if not result.longest_open:
         body = f'<p class="none">{escape(translate("report.none"))}</p>'
     else:
-        body = _table(
-            [translate("report.col_id"), translate("report.col_title"), translate("report.col_type"),
-             translate("report.col_status"), translate("report.col_created"), translate("report.col_open_for"),
-             translate("report.col_open_working")],
-            [[item.record.id, item.record.title, label(item.record.type_labels, item.record.type),
-              label(item.status_labels, ""), format_moment(item.created_at), format_days(item.open_for),
-              format_duration(item.open_working)] for item in result.longest_open],
-            numeric=(5, 6),
-        )
+        body = _table(*longest_open_table(result), numeric=(5, 6))
     return (f'<h2>{escape(translate("report.longest_open"))}</h2>'
             f'<section class="card wide">{body}</section>')
 
@@ -269,21 +257,14 @@ def _longest_open(result: Any) -> str:
 def _tally_table(tallies: Sequence[Any], count_header: str) -> str:
     if not tallies:
         return f'<p class="none">{escape(translate("report.none"))}</p>'
-    return _table(
-        [translate("report.col_type"), translate("report.col_field"), count_header,
-         translate("report.col_records"), translate("report.col_share")],
-        [[label(tally.type_labels, tally.type), f"{label(tally.field_labels, tally.field)} ({tally.field})",
-          tally.count, tally.total, f"{tally.count / tally.total:.0%}"] for tally in tallies[:TABLE_ROWS]],
-        numeric=(2, 3, 4),
-    )
+    return _table(*tally_table(tallies, count_header), numeric=(2, 3, 4))
 
 
 def _improve(result: Any) -> str:
-    return (f'<h2>{escape(translate("report.improve"))}</h2><section class="grid">'
-            f'<div class="card"><h3>{escape(translate("report.empty_fields"))}</h3>'
-            f'{_tally_table(result.empty_fields, translate("report.col_left_empty"))}</div>'
-            f'<div class="card"><h3>{escape(translate("report.changed_fields"))}</h3>'
-            f'{_tally_table(result.changed_fields, translate("report.col_changed"))}</div></section>')
+    return _card_pair("report.improve", [
+        ("report.empty_fields", _tally_table(result.empty_fields, translate("report.col_left_empty"))),
+        ("report.changed_fields", _tally_table(result.changed_fields, translate("report.col_changed"))),
+    ])
 
 
 def _footer(result: Any) -> str:

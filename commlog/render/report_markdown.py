@@ -112,17 +112,18 @@ def _overview(result: Any) -> list[str]:
     return lines
 
 
-def _timings(result: Any) -> list[str]:
-    lines = ["", f"## {translate('report.timings')}", "", translate("report.timings_note"), ""]
+def timing_table(result: Any) -> tuple[list[str], list[list[Any]]]:
+    """Return the headers and rows of the response-time table."""
     headers = [translate("report.col_timing"), translate("report.col_records"),
                translate("report.col_median"), translate("report.col_p90")]
     rows = [[translate(f"report.timing.{timing.name}"), timing.count, format_duration(timing.median),
              format_duration(timing.p90)] for timing in result.timings]
-    return lines + md_table(headers, rows)
+    return headers, rows
 
 
-def record_link(ref: Any) -> str:
-    return f"{ref.id}"
+def _timings(result: Any) -> list[str]:
+    lines = ["", f"## {translate('report.timings')}", "", translate("report.timings_note"), ""]
+    return lines + md_table(*timing_table(result))
 
 
 def _topics(result: Any) -> list[str]:
@@ -142,30 +143,37 @@ def _topics(result: Any) -> list[str]:
     return lines
 
 
-def _longest_open(result: Any) -> list[str]:
-    lines = ["", f"## {translate('report.longest_open')}", ""]
-    if not result.longest_open:
-        return lines + [translate("report.none")]
+def longest_open_table(result: Any) -> tuple[list[str], list[list[Any]]]:
+    """Return the headers and rows of the longest-open records."""
     headers = [translate("report.col_id"), translate("report.col_title"), translate("report.col_type"),
                translate("report.col_status"), translate("report.col_created"), translate("report.col_open_for"),
                translate("report.col_open_working")]
     rows = [[item.record.id, item.record.title, label(item.record.type_labels, item.record.type),
              label(item.status_labels, ""), format_moment(item.created_at), format_days(item.open_for),
              format_duration(item.open_working)] for item in result.longest_open]
-    return lines + md_table(headers, rows)
+    return headers, rows
 
 
-def _tally_rows(tallies: Sequence[Any]) -> list[list[Any]]:
-    return [[label(tally.type_labels, tally.type), f"{label(tally.field_labels, tally.field)} ({tally.field})",
-             tally.count, tally.total, f"{tally.count / tally.total:.0%}"] for tally in tallies]
+def _longest_open(result: Any) -> list[str]:
+    lines = ["", f"## {translate('report.longest_open')}", ""]
+    if not result.longest_open:
+        return lines + [translate("report.none")]
+    return lines + md_table(*longest_open_table(result))
+
+
+def tally_table(tallies: Sequence[Any], count_header: str) -> tuple[list[str], list[list[Any]]]:
+    """Return the headers and rows of a field tally (left empty, or changed after creation)."""
+    headers = [translate("report.col_type"), translate("report.col_field"), count_header,
+               translate("report.col_records"), translate("report.col_share")]
+    rows = [[label(tally.type_labels, tally.type), f"{label(tally.field_labels, tally.field)} ({tally.field})",
+             tally.count, tally.total, f"{tally.count / tally.total:.0%}"] for tally in tallies[:TABLE_ROWS]]
+    return headers, rows
 
 
 def _tally_table(tallies: Sequence[Any], count_header: str) -> list[str]:
     if not tallies:
         return [translate("report.none")]
-    headers = [translate("report.col_type"), translate("report.col_field"), count_header,
-               translate("report.col_records"), translate("report.col_share")]
-    return md_table(headers, _tally_rows(tallies[:TABLE_ROWS]))
+    return md_table(*tally_table(tallies, count_header))
 
 
 def _improve(result: Any) -> list[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -35,8 +35,8 @@ from commlog.services.query import ListedRecord, ListFilters, Unreadable, list_r
 from commlog.services.workspace import Workspace
 
 TIMINGS = ("ack", "feedback", "resolution")
-# Fields filled in by commlog itself or only needed in some cases; an empty
-# value there says nothing about the template.
+# Fields that commlog fills in itself or that are needed only in some cases, so
+# an empty value there tells nothing about the template.
 AUTOMATIC_FIELDS = frozenset({"priority", "important", "created_at", "sent_at", "recipients", "lead", "status"})
 LONGEST_OPEN_LIMIT = 10
 REPORTS_DIR = "reports"
@@ -46,7 +46,7 @@ Labels = Mapping[str, str]
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """What to review: the period, the moment open work is judged at, and the similarity threshold."""
+    """The period to review, the moment open work is judged at, and the title similarity threshold."""
 
     period: Period
     at: datetime
@@ -140,7 +140,6 @@ class ReportResult:
     changed_fields: list[FieldTally]
     unreadable: list[Unreadable]
     calendar_version: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the figures as plain JSON values: keys, counts, ISO times and durations in seconds."""
