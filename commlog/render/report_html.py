@@ -182,7 +182,8 @@ def _tiles(result: Any) -> str:
         timing = timings[name]
         tiles.append(_tile(translate(f"report.tile_{name}"), format_duration(timing.median),
                            translate("report.tile_p90", value=format_duration(timing.p90))))
-    tiles.append(_tile(translate("report.tile_repeats"), str(len(result.repeat_topics) + len(result.repeat_clients))))
+    tiles.append(_tile(translate("report.tile_repeats"), str(len(result.repeat_topics)),
+                       translate("report.tile_clients", count=len(result.repeat_clients))))
     return f'<section class="tiles">{"".join(tiles)}</section>'
 
 

@@ -79,6 +79,7 @@ MESSAGES = {
     "report.tile_resolution": "Median time to resolve",
     "report.tile_p90": "90th percentile {value}",
     "report.tile_repeats": "Repeat topics",
+    "report.tile_clients": "{count} recurring customer(s)",
     "report.state.met": "In time",
     "report.state.met_late": "Late",
     "report.state.overdue": "Overdue",

@@ -79,6 +79,7 @@ MESSAGES = {
     "report.tile_resolution": "办结用时中位数",
     "report.tile_p90": "90 分位 {value}",
     "report.tile_repeats": "重复主题",
+    "report.tile_clients": "多次沟通的客户 {count} 家",
     "report.state.met": "按时",
     "report.state.met_late": "超时完成",
     "report.state.overdue": "已逾期",
