@@ -85,3 +85,17 @@ def test_html_screenshot_taken(page, tmp_path):
     completed = chromium(tmp_path, f"--screenshot={picture}", page.as_uri())
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_html_escapes_titles(cli, repo, tmp_path):
+    from tests.conftest import NOTICE_FIELDS, set_args
+
+    fields = {**NOTICE_FIELDS, "title": "<script>alert(1)</script> & 周会"}
+    for at in ("2024-03-05 10:00", "2024-03-06 10:00"):
+        created = cli("new", "notice", "--no-input", "--at", at, *set_args(fields))
+        assert created.exit_code == 0, created.output
+    target = tmp_path / "review.html"
+    cli("report", "--month", "2024-03", "--at", "2024-04-01 09:00", "--format", "html", "--output", str(target))
+    text = target.read_text(encoding="utf-8")
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 周会" in text

@@ -60,7 +60,7 @@ def _quarter(value: str | None) -> str | None:
 
 def import_command(
     ctx: typer.Context,
-    source: Path = typer.Argument(..., metavar="FILE", help=translate("cli.import_file")),
+    source: str = typer.Argument(..., metavar="FILE", help=translate("cli.import_file")),
     type_name: str = typer.Option(..., "--type", metavar="TYPE", help=translate("cli.import_type")),
     mapping: Path = typer.Option(None, "--mapping", metavar="MAP.yaml", help=translate("cli.import_mapping")),
     sheet: str = typer.Option(None, "--sheet", metavar="NAME", help=translate("cli.import_sheet")),
@@ -73,7 +73,7 @@ def import_command(
     from commlog.services.sheets import ImportRequest, InvalidRows, import_records
 
     workspace = open_from(ctx)
-    request = ImportRequest(source, type_name, parse_at(at, workspace), mapping, sheet, encoding, dry_run,
+    request = ImportRequest(Path(source), type_name, parse_at(at, workspace), mapping, sheet, encoding, dry_run,
                             skip_invalid, by)
     try:
         result = import_records(workspace, request)
