@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -450,3 +451,32 @@ def test_report_bad_period(cli, args, message):
 def test_report_bad_period_chinese(cli):
     result = cli("--lang", "zh-CN", "report", "--quarter", "2024-Q5")
     assert "--quarter 的值 '2024-Q5' 无效" in result.stderr
+
+
+def test_report_progress_bar_on_terminal(month):
+    """The progress bar is drawn on standard error when it is a terminal, and stdout stays clean."""
+    import pty
+    import subprocess
+    import sys
+
+    root, _ = month
+    controller, terminal = pty.openpty()
+    completed = subprocess.run(
+        [sys.executable, "-m", "commlog", "--repo", str(root), "report", "--month", "2024-03",
+         "--at", "2024-04-01 09:00", "--format", "json"],
+        stdout=subprocess.PIPE, stderr=terminal, check=False, timeout=120,
+    )
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(controller)
+    assert completed.returncode == 0
+    assert b"Reading records [" in drawn
+    assert json.loads(completed.stdout)["total"] == 21

@@ -563,12 +563,16 @@ def read_table(request: ImportRequest, schema: TypeSchema) -> tuple[str, list[li
 
 
 def _find_header(rows: Sequence[Sequence[Any]], schema: TypeSchema, mapping: Mapping[str, str | None]) -> int:
-    """Return the index of the header row: the first of the top rows naming two known columns."""
+    """Return the index of the header row: the first of the top rows naming two known columns.
+
+    A row with a single filled cell counts when that cell is a known column, so a
+    one-column sheet works while a title row above the header is skipped.
+    """
     names = header_names(schema)
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        known = [cell for cell in row if cell is not None and (_normalise_header(cell) in names or
-                                                                _normalise_header(cell) in mapping)]
-        if len(known) >= min(2, len([cell for cell in row if cell not in (None, "")])) and known:
+        filled = [_normalise_header(cell) for cell in row if cell is not None and str(cell).strip()]
+        known = [text for text in filled if text in names or text in mapping]
+        if known and len(known) >= min(2, len(filled)):
             return index
     expected = ", ".join(spec.label() for spec in schema.fields if spec.required and not spec.system)
     raise InputError("sheets.no_header", type=schema.name, expected=expected)
