@@ -158,3 +158,26 @@ def test_export_import_round_trip(cli, ledger_repo, tmp_path, suffix):
         expected = {key: value for key, value in meta.items() if key not in NOT_COMPARED}
         found = {key: value for key, value in imported[title].items() if key not in NOT_COMPARED}
         assert found == expected, title
+
+
+def milestone_spec():
+    from commlog.templates import TemplateSet, builtin_dir
+
+    return TemplateSet(builtin_dir()).schema("collab").field("milestones").item
+
+
+@pytest.mark.parametrize("value, text", [
+    ({"name": "初稿提交", "due": "2024-05-20"}, "初稿提交:2024-05-20"),
+    ({"name": "定稿", "due": "2024-05-25", "done_at": "2024-05-24T17:30:00+08:00"}, "定稿:2024-05-25:2024-05-24 17:30"),
+    ({"name": "评审: 第一轮", "due": "2024-05-22"}, "{name: '评审: 第一轮', due: '2024-05-22'}"),
+])
+def test_object_cell_round_trip(value, text):
+    from zoneinfo import ZoneInfo
+
+    from commlog.core.validate import CoercionContext, coerce_object
+    from commlog.services.sheets import object_from_cell, object_text
+
+    zone = ZoneInfo("Asia/Shanghai")
+    spec = milestone_spec()
+    assert object_text(spec, value, zone, "zh-CN") == text
+    assert coerce_object(spec, object_from_cell(spec, text), CoercionContext(zone, 2024)) == value

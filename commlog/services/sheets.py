@@ -145,7 +145,7 @@ def object_text(spec: FieldSpec, value: Mapping[str, Any], zone: tzinfo, languag
         import yaml
 
         shown = {sub.key: part for sub, part in zip(spec.fields, parts) if part != ""}
-        return yaml.safe_dump(shown, allow_unicode=True, default_flow_style=True, width=10_000).strip()
+        return yaml.safe_dump(shown, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000).strip()
     return ":".join(parts)
 
 
