@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "commlog.cli.history",
     "commlog.cli.check",
     "commlog.cli.reviewers",
+    "commlog.cli.report",
+    "commlog.cli.sheets",
 )
 
 

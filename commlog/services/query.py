@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -91,24 +91,24 @@ def _people_in(schema: TypeSchema | None, meta: dict[str, Any]) -> set[str]:
     if schema is None:
         return {str(name) for name in names}
     for spec in schema.fields:
-        names.update(_values_of_kind(spec, meta.get(spec.key), ("person", "party")))
+        names.update(values_of_kind(spec, meta.get(spec.key), ("person", "party")))
     return {str(name) for name in names}
 
 
-def _values_of_kind(spec: Any, value: Any, kinds: tuple[str, ...]) -> list[str]:
+def values_of_kind(spec: Any, value: Any, kinds: tuple[str, ...]) -> list[str]:
     if value is None:
         return []
     if spec.kind == "list" and isinstance(value, list):
-        return [found for item in value for found in _values_of_kind(spec.item, item, kinds)]
+        return [found for item in value for found in values_of_kind(spec.item, item, kinds)]
     if spec.kind == "object" and isinstance(value, dict):
-        return [found for sub in spec.fields for found in _values_of_kind(sub, value.get(sub.key), kinds)]
+        return [found for sub in spec.fields for found in values_of_kind(sub, value.get(sub.key), kinds)]
     return [str(value)] if spec.kind in kinds else []
 
 
 def _departments_in(schema: TypeSchema | None, meta: dict[str, Any]) -> set[str]:
     if schema is None:
         return set()
-    return {name for spec in schema.fields for name in _values_of_kind(spec, meta.get(spec.key), ("department", "party"))}
+    return {name for spec in schema.fields for name in values_of_kind(spec, meta.get(spec.key), ("department", "party"))}
 
 
 def _record_matches(schema: TypeSchema | None, record: Record, filters: ListFilters) -> bool:
@@ -128,12 +128,22 @@ def _record_matches(schema: TypeSchema | None, record: Record, filters: ListFilt
     return True
 
 
-def list_records(workspace: Workspace, filters: ListFilters) -> tuple[list[ListedRecord], list[Unreadable]]:
-    """Return the records that match ``filters``, sorted by creation time, and the unreadable files."""
+def list_records(
+    workspace: Workspace,
+    filters: ListFilters,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[ListedRecord], list[Unreadable]]:
+    """Return the records that match ``filters``, sorted by creation time, and the unreadable files.
+
+    ``progress(done, total)`` is called after each file read, for a progress bar.
+    """
     schemas: dict[str, TypeSchema | None] = {}
     listed: list[ListedRecord] = []
     unreadable: list[Unreadable] = []
-    for relative in _candidate_paths(workspace, filters):
+    paths = list(_candidate_paths(workspace, filters))
+    for done, relative in enumerate(paths, start=1):
+        if progress is not None:
+            progress(done, len(paths))
         try:
             record = read_record(workspace.root, relative)
         except CommlogError as error:
