@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from commlog.errors import CommlogError
 from commlog.services.workspace import Workspace
 from commlog.storage.lock import repository_lock
-from commlog.storage.records import write_atomic
+from commlog.storage.records import copy_atomic, write_atomic
 
 
 @dataclass(frozen=True)
@@ -21,35 +21,62 @@ class FileChange:
     previous: str | None
 
 
+@dataclass(frozen=True)
+class FileCopy:
+    """A new file copied byte for byte from ``source``, whose content must hash to ``sha256``.
+
+    Binary files (attachments) are written this way; an existing file at
+    ``path`` is never overwritten.
+    """
+
+    path: PurePosixPath
+    source: Path
+    sha256: str
+
+    @property
+    def previous(self) -> None:
+        return None
+
+
 def write_and_commit(
     workspace: Workspace,
-    changes: Sequence[FileChange],
+    changes: Sequence[FileChange | FileCopy],
     message: str | None,
+    unchanged: Sequence[PurePosixPath] = (),
 ) -> str | None:
     """Write ``changes`` atomically and commit exactly those files with ``message``.
 
-    With ``message`` None the files are written and not committed. When the
-    commit fails, every file is put back as it was (a new file is removed)
-    before the error is raised. Returns the new commit id.
+    ``unchanged`` names files already in the work tree that the commit
+    includes as they are. With ``message`` None the files are written and not
+    committed. When the commit fails, every file is put back as it was (a new
+    file is removed) before the error is raised. Returns the new commit id.
     """
     git = workspace.git
     with repository_lock(git.git_dir):
         if message is not None:
             git.check_can_commit()
-        written: list[FileChange] = []
+        written: list[FileChange | FileCopy] = []
         try:
             for change in changes:
-                write_atomic(workspace.root / change.path, change.text)
+                _write(workspace, change)
                 written.append(change)
             if message is None:
                 return None
-            return git.commit_paths([change.path for change in changes], message)
-        except (CommlogError, OSError, KeyboardInterrupt):
+            return git.commit_paths([*(change.path for change in changes), *unchanged], message)
+        except (CommlogError, OSError, ValueError, KeyboardInterrupt):
             _restore(workspace, written)
             raise
 
 
-def _restore(workspace: Workspace, written: Sequence[FileChange]) -> None:
+def _write(workspace: Workspace, change: FileChange | FileCopy) -> None:
+    target = workspace.root / change.path
+    if isinstance(change, FileCopy):
+        copy_atomic(change.source, target, change.sha256)
+    else:
+        write_atomic(target, change.text)
+
+
+def _restore(workspace: Workspace, written: Sequence[FileChange | FileCopy]) -> None:
     for change in reversed(written):
         target = workspace.root / change.path
         if change.previous is None:
@@ -60,8 +87,6 @@ def _restore(workspace: Workspace, written: Sequence[FileChange]) -> None:
 
 
 def _remove_empty_parents(workspace: Workspace, folder: object) -> None:
-    from pathlib import Path
-
     current = Path(str(folder))
     records = workspace.root / "records"
     while current != records and records in current.parents:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from commlog.core.attachments import HistoryChange
 from commlog.errors import GitCommandError, GitStateError
 
 # Files in the git directory that mean an operation is half done.
@@ -196,3 +197,64 @@ class GitRepository:
             self.run("reset", "--quiet", "--", *names, check=False)
         else:
             self.run("rm", "--cached", "--quiet", "--ignore-unmatch", "-r", "--", *names, check=False)
+
+    def attribute_values(self, attribute: str, paths: Sequence[PurePosixPath | str]) -> dict[str, str]:
+        """Return the gitattributes value of ``attribute`` for each path (``unspecified`` when unset).
+
+        Paths need not exist: attributes come from the patterns in ``.gitattributes``.
+        """
+        _, out, _ = self.run("check-attr", "-z", attribute, "--", *map(str, paths))
+        fields = out.split("\0")
+        return {fields[index]: fields[index + 2] for index in range(0, len(fields) - 2, 3)}
+
+    def lfs_state(self) -> str:
+        """Return ``ready``, ``not_installed`` (no git-lfs on PATH) or ``not_configured``.
+
+        ``not_configured`` means git-lfs is installed but ``git lfs install``
+        was never run, so ``git add`` would store whole files instead of pointers.
+        """
+        status, _, _ = self.run("lfs", "version", check=False)
+        if status != 0:
+            return "not_installed"
+        for key in ("filter.lfs.process", "filter.lfs.clean"):
+            status, out, _ = self.run("config", "--get", key, check=False)
+            if status == 0 and out.strip():
+                return "ready"
+        return "not_configured"
+
+    def path_changes(self, pathspec: str) -> list[HistoryChange]:
+        """Return every change to files under ``pathspec`` in the history of HEAD, oldest first.
+
+        Renames are detected, so a folder moved with ``git mv`` shows as renames
+        rather than deletions. Merge commits are skipped: ``git log`` shows no
+        changes for them by default.
+        """
+        if not self.has_commits():
+            return []
+        _, out, _ = self.run(
+            "log", "--reverse", "--raw", "-M", "--no-abbrev", "-z", "--format=%x1e%H%x1f%aI%x1f%an", "--", pathspec
+        )
+        changes: list[HistoryChange] = []
+        for chunk in out.split("\x1e")[1:]:
+            header, _, raw = chunk.partition("\0")
+            commit, at, author = (header.split("\x1f") + ["", ""])[:3]
+            changes.extend(_raw_changes(raw.lstrip("\n"), commit, at, author))
+        return changes
+
+
+def _raw_changes(raw: str, commit: str, at: str, author: str) -> list[HistoryChange]:
+    """Parse the ``--raw -z`` entries of one commit: ``:modes blobs STATUS\\0path\\0[new path\\0]``."""
+    tokens = raw.split("\0")
+    changes = []
+    index = 0
+    while index < len(tokens) and tokens[index].startswith(":"):
+        fields = tokens[index].split()
+        status = fields[-1]
+        if status[:1] in ("R", "C"):
+            old_path, path = tokens[index + 1], tokens[index + 2]
+            index += 3
+        else:
+            old_path, path = None, tokens[index + 1]
+            index += 2
+        changes.append(HistoryChange(commit, at, author, status, path, old_path, fields[2], fields[3]))
+    return changes
