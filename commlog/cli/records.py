@@ -30,8 +30,10 @@ def new(
     no_input: bool = typer.Option(False, "--no-input", help=translate("cli.new_no_input")),
     interactive: bool = typer.Option(False, "--interactive", "-i", help=translate("cli.new_interactive")),
     no_commit: bool = typer.Option(False, "--no-commit", help=translate("cli.new_no_commit")),
+    attach: list[Path] = typer.Option([], "--attach", metavar="FILE", help=translate("cli.new_attach")),
     output: str = typer.Option("text", "--format", metavar="text|json", help=translate("cli.opt_format_text_json")),
 ) -> None:
+    from commlog.cli.attach import attached_json, print_attached
     from commlog.cli.fields import parse_set_options, read_fields_file
     from commlog.services.create import CreateRequest, create_record
 
@@ -51,14 +53,17 @@ def new(
         draft=draft,
         commit=not no_commit,
         by=by,
+        attachments=tuple(attach),
     )
     result = create_record(workspace, request)
     if output == "json":
         from commlog.render import to_json
 
-        echo(to_json({"id": result.id, "path": result.path, "commit": result.commit}))
+        echo(to_json({"id": result.id, "path": result.path, "commit": result.commit,
+                      "attachments": attached_json(result.attached)}))
         return
     echo(translate("new.created", id=result.id, path=result.path))
+    print_attached(result.attached)
     if result.commit:
         echo(translate("new.committed", commit=result.commit[:12]))
     else:
