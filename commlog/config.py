@@ -314,8 +314,8 @@ def load_config(root: Path) -> Config:
 def read_language_setting(root: Path) -> str | None:
     """Return ``language`` from ``commlog.yaml`` without validating the rest of the file.
 
-    Used before the command line is built, so that help texts are already in
-    the right language; a broken file is reported later by the command itself.
+    It runs before the command line is built, so that help texts are already
+    in the right language. A broken file is reported later by the command itself.
     """
     path = root / CONFIG_NAME
     try:

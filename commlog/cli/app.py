@@ -2,7 +2,7 @@
 
 The language is chosen before any command module is imported, because help
 texts are looked up when the commands are declared. Command modules import
-only Typer and the message catalogue at module level; services and their
+only Typer and the message catalogue at module level. Services and their
 libraries are imported inside the command functions, so ``commlog --help``
 stays fast.
 """

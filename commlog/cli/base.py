@@ -1,4 +1,4 @@
-"""What every command shares: global options, the error handler, output helpers."""
+"""Parts every command shares: global options, the error handler, output helpers."""
 
 from __future__ import annotations
 

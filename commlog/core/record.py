@@ -1,9 +1,9 @@
 """The record model: identifiers, file locations, key order and the progress log.
 
-A record is its front matter (a mapping of plain YAML values: strings,
-numbers, booleans, lists and mappings; datetimes as ISO 8601 strings) and a
-Markdown body. Everything here is pure: files are read and written by
-:mod:`commlog.storage.records`.
+A record is its front matter and a Markdown body. The front matter is a
+mapping of plain YAML values (strings, numbers, booleans, lists, mappings),
+with datetimes as ISO 8601 strings. Everything here is pure, because files
+are read and written by :mod:`commlog.storage.records`.
 """
 
 from __future__ import annotations
@@ -147,6 +147,11 @@ def replace_log_block(body: str, block: str) -> str:
     start = body.find(LOG_START)
     end = body.find(LOG_END, start + 1) if start >= 0 else -1
     if start < 0 or end < 0:
-        separator = "" if body.endswith("\n\n") or not body else ("\n" if body.endswith("\n") else "\n\n")
+        if not body or body.endswith("\n\n"):
+            separator = ""
+        elif body.endswith("\n"):
+            separator = "\n"
+        else:
+            separator = "\n\n"
         return f"{body}{separator}{block}\n"
     return body[:start] + block + body[end + len(LOG_END):]

@@ -211,8 +211,8 @@ def parse_lifecycle(raw: Any, states: tuple[str, ...], source: str) -> Lifecycle
 def parse_schema(raw: Any, source: str, common: tuple[FieldSpec, ...] = ()) -> TypeSchema:
     """Build a TypeSchema from a loaded ``templates/<type>.yaml`` mapping.
 
-    ``common`` holds the fields every record has; a type's own field of the same
-    key (for example a required ``channel``) takes its place.
+    ``common`` contains the fields every record has. A type's own field of the
+    same key (for example a required ``channel``) takes its place.
     """
     if not isinstance(raw, Mapping):
         raise ConfigError("schema.invalid", file=source, key="(top level)", allowed="a mapping")

@@ -35,7 +35,7 @@ class Invalid(Exception):
 
 @dataclass(frozen=True)
 class CoercionContext:
-    """What coercion needs besides the value: the time zone and the year for short dates."""
+    """Settings of coercion besides the value: the time zone and the year for short dates."""
 
     zone: tzinfo
     default_year: int

@@ -35,7 +35,7 @@ from commlog.storage.records import record_text
 
 @dataclass(frozen=True)
 class CreateRequest:
-    """What ``commlog new`` was given: raw field values and options."""
+    """Raw field values and options of one ``commlog new``."""
 
     type_name: str
     values: Mapping[str, Any]

@@ -1,4 +1,4 @@
-"""Who is acting: the ``--by`` person, or the directory entry of the git user."""
+"""Resolution of the acting person: ``--by``, or the directory entry of the git user."""
 
 from __future__ import annotations
 

@@ -81,7 +81,10 @@ def _people_in(schema: TypeSchema | None, meta: dict[str, Any]) -> set[str]:
     names: set[str] = set()
     for key in ("recipients", "lead"):
         value = meta.get(key)
-        names.update(value if isinstance(value, list) else [value] if value else [])
+        if isinstance(value, list):
+            names.update(value)
+        elif value:
+            names.add(value)
     for event in meta.get("history") or ():
         if isinstance(event, dict) and event.get("by"):
             names.add(str(event["by"]))

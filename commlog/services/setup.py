@@ -18,7 +18,7 @@ README_NAME = "README.md"
 
 @dataclass(frozen=True)
 class InitResult:
-    """What ``init`` did: the repository root, files it created and kept, and its commit."""
+    """Outcome of ``init``: the repository root, files created and kept, and the commit."""
 
     root: str
     created_repository: bool

@@ -2,10 +2,9 @@
 
 Commands run through GitPython's command wrapper (``git.cmd.Git``), which
 starts the git executable. GitPython's pure-Python index (``IndexFile.add``
-and ``commit``) is not used: it rewrites the whole index in Python, which in a
-repository of 100,000 records took about 17 times as long as ``git add`` and
-``git commit`` (4.5 s against 0.26 s per commit, measured on a 2-core Linux
-machine).
+and ``commit``) is not used, because it rewrites the whole index in Python.
+In a repository of 100,000 records that took 4.5 s per commit, against
+0.26 s for ``git add`` and ``git commit`` (measured on a 2-core Linux machine).
 """
 
 from __future__ import annotations
@@ -78,7 +77,7 @@ class GitRepository:
 
     @property
     def common_dir(self) -> Path:
-        """The directory shared by all work trees of the repository (holds refs and objects)."""
+        """The directory shared by all work trees of the repository (it contains refs and objects)."""
         marker = self.git_dir / "commondir"
         if marker.is_file():
             return (self.git_dir / marker.read_text(encoding="utf-8").strip()).resolve()
@@ -160,13 +159,17 @@ class GitRepository:
     def commit_paths(self, paths: Sequence[PurePosixPath | str], message: str) -> str:
         """Commit exactly ``paths`` as they are in the work tree; return the new commit's id.
 
-        ``git commit --only`` leaves whatever else the user staged staged, and
-        leaves their unstaged edits alone. When the commit fails (a hook, a
+        Whatever else the user staged stays staged (``git commit --only`` is
+        used when there is any), and their unstaged edits are left alone. When the commit fails (a hook, a
         lock taken meanwhile), the index entries of ``paths`` are put back and
         git's output is part of the error.
         """
         names = [str(path) for path in paths]
         had_head = self.has_commits()
+        # With nothing else staged, a plain commit of the index is the same
+        # commit and much faster in a large repository: --only rebuilds a
+        # temporary index from HEAD's tree (1.5x the time at 100,000 files).
+        only = not had_head or self._has_staged_changes()
         self.run("add", "--all", "--", *names)
         handle, message_file = tempfile.mkstemp(prefix="COMMLOG_MSG.", dir=self.git_dir)
         try:
@@ -176,12 +179,10 @@ class GitRepository:
                 *STRICT_IDENTITY,
                 "commit",
                 "--quiet",
-                "--only",
-                "--cleanup=strip",
+                "--cleanup=whitespace",
                 "--file",
                 message_file,
-                "--",
-                *names,
+                *(("--only", "--", *names) if only else ()),
                 check=False,
             )
         finally:
@@ -191,6 +192,10 @@ class GitRepository:
             raise GitCommandError("git.commit_failed", output=(out + err).strip())
         _, sha, _ = self.run("rev-parse", "HEAD")
         return sha.strip()
+
+    def _has_staged_changes(self) -> bool:
+        status, _, _ = self.run("diff-index", "--cached", "--quiet", "HEAD", "--", check=False)
+        return status != 0
 
     def _unstage(self, names: list[str], had_head: bool) -> None:
         if had_head:
