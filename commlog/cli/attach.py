@@ -47,7 +47,7 @@ def print_attached(files: list[Any]) -> None:
     from commlog.core.attachments import format_size
 
     for file in files:
-        echo(translate("attach.line", path=file.path, size=format_size(file.entry["size"])))
+        echo(f"  {file.path} ({format_size(file.entry['size'])})")
         if file.renamed_from:
             echo(translate("attach.renamed", name=Path(file.path).name, original=file.renamed_from))
 

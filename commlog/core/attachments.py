@@ -22,16 +22,15 @@ from commlog.core.record import LOG_START, RECORDS_DIR
 
 BLOCK_START = "<!-- commlog:attachments -->"
 BLOCK_END = "<!-- /commlog:attachments -->"
-ENTRY_KEYS = ("path", "sha256", "size", "added_at", "by", "note")
 
-# Characters Windows does not allow in file names; path separators are handled first.
+# Characters Windows does not allow in file names. Path separators are removed before these are replaced.
 WINDOWS_FORBIDDEN = frozenset('<>:"|?*')
 WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 )
-# Bidirectional overrides can make "gnp.exe" display as "exe.png"; they are dropped.
+# Bidirectional controls are dropped, because they can make "a\u202egnp.exe" display as "aexe.png".
 BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Most file systems allow 255 bytes per name; the margin leaves room for " (99)".
+# Most file systems allow 255 bytes per name, so 240 leaves room for a number such as " (99)".
 MAX_NAME_BYTES = 240
 FALLBACK_NAME = "attachment"
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -113,11 +112,6 @@ def attachment_folder(record_path: PurePosixPath) -> PurePosixPath:
     return record_path.parent / record_path.stem
 
 
-def entry_path(record_path: PurePosixPath, name: str) -> str:
-    """Return the ``path`` stored for an attachment called ``name``: relative to the record's folder."""
-    return f"{record_path.stem}/{name}"
-
-
 def resolve_entry(record_path: PurePosixPath, path: Any) -> PurePosixPath | None:
     """Return the repository-relative file of an entry's ``path``, or None when it is not valid.
 
@@ -138,7 +132,7 @@ def is_attachment_file(path: PurePosixPath) -> bool:
 
 
 def new_entry(path: str, sha256: str, size: int, added_at: str, by: str, note: str | None) -> dict[str, Any]:
-    """Return the front-matter entry of one attachment; ``note`` is left out when empty."""
+    """Return the front-matter entry of one attachment, without ``note`` when it is empty."""
     entry: dict[str, Any] = {"path": path, "sha256": sha256, "size": size, "added_at": added_at, "by": by}
     if note:
         entry["note"] = note
@@ -166,14 +160,19 @@ def format_limit(megabytes: float) -> str:
 
 
 def markdown_link(text: str, target: str) -> str:
-    """Return a Markdown link; a target with spaces or brackets goes inside ``<…>``."""
+    """Return a Markdown link, with a target that contains spaces or brackets inside ``<…>``."""
     label = re.sub(r"([\\\[\]`])", r"\\\1", text)
     if re.search(r"[\s()<>]", target):
         target = "<" + re.sub(r"([<>])", r"\\\1", target) + ">"
     return f"[{label}]({target})"
 
 
-def block_line(entry: Mapping[str, Any], note_separator: str) -> str:
+def note_separator(language: str) -> str:
+    """Return the separator between an attachment and its note: a full-width colon in Chinese."""
+    return "\uff1a" if language == "zh-CN" else ": "
+
+
+def block_line(entry: Mapping[str, Any], separator: str) -> str:
     """Return one list item of the attachment block: link, size and note."""
     path = str(entry.get("path", ""))
     name = path.split("/", 1)[1] if "/" in path else path
@@ -181,13 +180,13 @@ def block_line(entry: Mapping[str, Any], note_separator: str) -> str:
     if isinstance(entry.get("size"), int):
         line += f" ({format_size(entry['size'])})"
     if entry.get("note"):
-        line += f"{note_separator}{entry['note']}"
+        line += f"{separator}{entry['note']}"
     return line
 
 
-def render_block(entries: Sequence[Mapping[str, Any]], heading: str, note_separator: str) -> str:
+def render_block(entries: Sequence[Mapping[str, Any]], heading: str, separator: str) -> str:
     """Return the attachment block between its markers: a heading and one line per attachment."""
-    lines = [block_line(entry, note_separator) for entry in entries if isinstance(entry, Mapping)]
+    lines = [block_line(entry, separator) for entry in entries if isinstance(entry, Mapping)]
     return "\n".join([BLOCK_START, f"## {heading}", "", *lines, BLOCK_END])
 
 
@@ -204,7 +203,12 @@ def replace_block(body: str, block: str) -> str:
     position = _log_heading_position(body)
     if position is not None:
         return f"{body[:position]}{block}\n\n{body[position:]}"
-    separator = "" if body.endswith("\n\n") or not body else ("\n" if body.endswith("\n") else "\n\n")
+    if not body or body.endswith("\n\n"):
+        separator = ""
+    elif body.endswith("\n"):
+        separator = "\n"
+    else:
+        separator = "\n\n"
     return f"{body}{separator}{block}\n"
 
 
@@ -265,8 +269,8 @@ def compare_files(
 ) -> list[AttachmentFinding]:
     """Compare listed attachments with the files present in the record's attachment folder.
 
-    ``hashes`` holds the SHA-256 of each listed file that is present, or None
-    when it is not a readable regular file. Returns findings sorted by path.
+    ``hashes`` maps each listed file that is present to its SHA-256, or to
+    None when it is not a readable regular file. Returns findings sorted by path.
     """
     record = str(record_path)
     present_set = set(present)

@@ -1,9 +1,9 @@
 """Attaching files to records, and checking attached files against the front matter and git history.
 
 ``commlog attach`` and ``commlog new --attach`` copy each file into the folder
-beside the record named after its ID, list it under ``attachments`` with its
-SHA-256, add a line to the record's attachment block and progress log, and
-commit the record and the files together.
+beside the record named after its ID and list it under ``attachments`` with
+its SHA-256. The record's attachment block and progress log get a line each,
+and the record and the files are committed together.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from commlog.services.workspace import Workspace
 from commlog.services.writer import FileChange, FileCopy, write_and_commit
 from commlog.storage.records import COPY_CHUNK, find_record_path, open_regular_file, read_record, record_text
 
-# Files that operating systems create in folders on their own; never reported as unlisted.
+# Files that operating systems create in folders on their own. They are never reported as unlisted.
 SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
@@ -62,7 +62,7 @@ class AttachedFile:
 
 @dataclass(frozen=True)
 class AttachmentPlan:
-    """What attaching some files to one record will do: entries to list, files to copy or adopt."""
+    """The effect of attaching files to one record: entries to list, and files to copy or adopt."""
 
     files: list[AttachedFile]
     copies: list[FileCopy]
@@ -71,7 +71,7 @@ class AttachmentPlan:
 
 @dataclass(frozen=True)
 class AttachRequest:
-    """What ``commlog attach`` was given."""
+    """The arguments of ``commlog attach``."""
 
     record_id: str
     files: Sequence[Path]
@@ -120,7 +120,7 @@ def read_source(path: Path) -> SourceFile:
 
 
 def read_sources(paths: Sequence[Path]) -> list[SourceFile]:
-    """Check and hash every file before anything is written; the first bad path raises."""
+    """Check and hash every file before anything is written. The first bad path raises InputError."""
     return [read_source(Path(path)) for path in paths]
 
 
@@ -136,7 +136,7 @@ def hash_file(path: Path) -> tuple[int, str]:
 
 
 def check_note(note: str | None) -> str | None:
-    """Return the note stripped, or None when empty; reject line breaks and control characters."""
+    """Return the stripped note, or None when it is empty. Raise InputError for line breaks and control characters."""
     if note is None or not note.strip():
         return None
     if "\n" in note.strip() or "\r" in note or CONTROL_RE.search(note):
@@ -158,7 +158,7 @@ def plan_attachments(
     """Choose each file's name and entry, and check the size limit and Git LFS, before anything is written.
 
     A file that already sits in the record's attachment folder and is not
-    listed is adopted where it is instead of copied. ``event`` holds the
+    listed is adopted where it is instead of copied. ``event`` contains the
     ``at`` and ``by`` of the entries.
     """
     folder = core.attachment_folder(record_path)
@@ -223,9 +223,15 @@ def check_storage(workspace: Workspace, files: Sequence[AttachedFile]) -> None:
             if lfs_state != "ready":
                 raise InputError(f"attach.lfs_{lfs_state}", path=file.source, size=core.format_size(size))
         elif size > limit.max_size_bytes:
-            suffix = PurePosixPath(file.path).suffix
-            raise InputError("attach.too_large", path=file.source, size=core.format_size(size),
-                             limit=core.format_limit(limit.max_size_mb), pattern=f"*{suffix}" if suffix else PurePosixPath(file.path).name)
+            raise _too_large(file, limit.max_size_mb)
+
+
+def _too_large(file: AttachedFile, limit_mb: float) -> InputError:
+    """Return the error for a file over the limit, with the ``git lfs track`` pattern of its kind."""
+    path = PurePosixPath(file.path)
+    pattern = f"*{path.suffix}" if path.suffix else path.name
+    return InputError("attach.too_large", path=file.source, size=core.format_size(file.entry["size"]),
+                      limit=core.format_limit(limit_mb), pattern=pattern)
 
 
 # Changing the record.
@@ -274,7 +280,7 @@ def attachment_block(workspace: Workspace, entries: Sequence[Mapping[str, Any]])
     """Return the body block that lists ``entries``, in the record language."""
     language = workspace.config.record_language
     heading = translate("attach.body_heading", language=language)
-    return core.render_block(entries, heading, translate("attach.note_separator", language=language))
+    return core.render_block(entries, heading, core.note_separator(language))
 
 
 def _schema_or_none(workspace: Workspace, type_name: str) -> Any:
@@ -317,7 +323,7 @@ def attach_files(workspace: Workspace, request: AttachRequest) -> AttachResult:
 def commit_attachments(
     workspace: Workspace, changes: Sequence[FileChange | FileCopy], message: str | None, adopted: Sequence[PurePosixPath]
 ) -> str | None:
-    """Write and commit ``changes``; turn a source that changed meanwhile into an InputError."""
+    """Write and commit ``changes``, and raise InputError when a source or target changed meanwhile."""
     try:
         return write_and_commit(workspace, changes, message, adopted)
     except FileExistsError as error:
