@@ -389,6 +389,47 @@ def test_attach_unknown_record(cli, repo, tmp_path):
     assert "no record matches 'CLI-NOPE'" in result.stderr
 
 
+def test_attach_ignored_file_committed(cli, repo, tmp_path):
+    created = create(cli)
+    (repo / ".gitignore").write_text("*.log\n", encoding="utf-8")
+    git(repo, "add", ".gitignore")
+    git(repo, "commit", "-qm", "ignore logs")
+    log = tmp_path / "服务日志.log"
+    log.write_text("ERROR export failed\n", encoding="utf-8")
+    result = cli("attach", created["id"], str(log), "--at", "2024-04-02 12:00")
+    assert result.exit_code == 0, result.output
+    assert f"{Path(created['path']).with_suffix('')}/服务日志.log" in committed_paths(repo)
+
+
+def test_attach_failed_add_leaves_index_clean(cli, repo, tmp_path):
+    created = create(cli)
+    (repo / ".gitattributes").write_text("*.pdf filter=broken\n", encoding="utf-8")
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-qm", "a filter that always fails")
+    git(repo, "config", "filter.broken.clean", "false")
+    git(repo, "config", "filter.broken.required", "true")
+    document = tmp_path / "合同.pdf"
+    document.write_bytes(b"%PDF-1.4\n")
+    before = head(repo)
+    result = cli("attach", created["id"], str(document), "--at", "2024-04-02 12:00")
+    assert result.exit_code == 2
+    assert "git add" in result.stderr
+    assert head(repo) == before
+    assert status(repo) == ""
+
+
+def test_attach_linked_folder_rejected(cli, repo, tmp_path):
+    created = create(cli)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo / Path(created["path"]).with_suffix("")).symlink_to(outside, target_is_directory=True)
+    make_sources(tmp_path / "src")
+    result = cli("attach", created["id"], str(tmp_path / "src" / "发送截图.png"), "--at", "2024-04-02 12:00")
+    assert result.exit_code == 2
+    assert "is a symbolic link" in result.stderr
+    assert list(outside.iterdir()) == []
+
+
 def test_attach_failed_commit_restores(cli, repo, tmp_path):
     created = create(cli)
     record_before = (repo / created["path"]).read_bytes()

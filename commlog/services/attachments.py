@@ -162,6 +162,8 @@ def plan_attachments(
     ``at`` and ``by`` of the entries.
     """
     folder = core.attachment_folder(record_path)
+    if (workspace.root / folder).is_symlink():
+        raise InputError("attach.folder_is_link", path=str(folder))
     listed = {str(target) for target in core.listed_files(record_path, entries)[0]}
     taken = _names_in(workspace.root / folder) | {PurePosixPath(path).name for path in listed}
     files: list[AttachedFile] = []

@@ -62,7 +62,10 @@ def write_and_commit(
                 written.append(change)
             if message is None:
                 return None
-            return git.commit_paths([*(change.path for change in changes), *unchanged], message)
+            # The user named each copied or adopted file, so it is committed
+            # even where .gitignore matches it, as `git add --force` would.
+            forced = [*(change.path for change in changes if isinstance(change, FileCopy)), *unchanged]
+            return git.commit_paths([*(change.path for change in changes), *unchanged], message, forced)
         except (CommlogError, OSError, ValueError, KeyboardInterrupt):
             _restore(workspace, written)
             raise

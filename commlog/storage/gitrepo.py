@@ -156,13 +156,16 @@ class GitRepository:
         status, out, _ = self.run("ls-files", "--error-unmatch", "--", str(path), check=False)
         return status == 0
 
-    def commit_paths(self, paths: Sequence[PurePosixPath | str], message: str) -> str:
+    def commit_paths(
+        self, paths: Sequence[PurePosixPath | str], message: str, forced: Sequence[PurePosixPath | str] = ()
+    ) -> str:
         """Commit exactly ``paths`` as they are in the work tree; return the new commit's id.
 
         Whatever else the user staged stays staged (``git commit --only`` is
         used when there is any), and their unstaged edits are left alone. When the commit fails (a hook, a
         lock taken meanwhile), the index entries of ``paths`` are put back and
-        git's output is part of the error.
+        git's output is part of the error. ``forced`` paths, a subset of
+        ``paths``, are added even where ``.gitignore`` matches them.
         """
         names = [str(path) for path in paths]
         had_head = self.has_commits()
@@ -170,7 +173,7 @@ class GitRepository:
         # commit and much faster in a large repository: --only rebuilds a
         # temporary index from HEAD's tree (1.5x the time at 100,000 files).
         only = not had_head or self._has_staged_changes()
-        self.run("add", "--all", "--", *names)
+        self._add(names, [str(path) for path in forced], had_head)
         handle, message_file = tempfile.mkstemp(prefix="COMMLOG_MSG.", dir=self.git_dir)
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
@@ -192,6 +195,18 @@ class GitRepository:
             raise GitCommandError("git.commit_failed", output=(out + err).strip())
         _, sha, _ = self.run("rev-parse", "HEAD")
         return sha.strip()
+
+    def _add(self, names: list[str], forced: list[str], had_head: bool) -> None:
+        """Stage ``names`` (``forced`` ones with ``--force``); unstage them all again when git fails."""
+        plain = [name for name in names if name not in set(forced)]
+        try:
+            if plain:
+                self.run("add", "--all", "--", *plain)
+            if forced:
+                self.run("add", "--all", "--force", "--", *forced)
+        except GitCommandError:
+            self._unstage(names, had_head)
+            raise
 
     def _has_staged_changes(self) -> bool:
         status, _, _ = self.run("diff-index", "--cached", "--quiet", "HEAD", "--", check=False)

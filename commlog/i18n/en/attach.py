@@ -17,6 +17,7 @@ MESSAGES = {
     "attach.too_large": "'{path}' is {size}, larger than the attachment limit of {limit}, so nothing was attached. Compress it, attach a smaller export, raise attachments.max_size_mb in commlog.yaml, or store such files with Git LFS: git lfs track '{pattern}', commit .gitattributes, then attach again.",
     "attach.lfs_not_installed": "'{path}' ({size}) is stored with Git LFS in this repository (.gitattributes), but git-lfs is not installed, so nothing was attached. Install it (Debian/Ubuntu: apt-get install git-lfs; macOS: brew install git-lfs; Windows: the installer from https://git-lfs.com), run 'git lfs install', then attach again.",
     "attach.lfs_not_configured": "'{path}' ({size}) is stored with Git LFS in this repository (.gitattributes), but Git LFS is not set up for your user, so nothing was attached. Run 'git lfs install', then attach again.",
+    "attach.folder_is_link": "{path} is a symbolic link, so nothing was attached: attachments are only written into a real folder inside the repository. Replace the link with a folder.",
     "attach.bad_note": "invalid --note '{value}': a note is one line without control characters.",
     "attach.already_listed": "'{path}' is already attached to {id}. Nothing was changed.",
     "attach.target_exists": "'{path}' appeared while attaching (another process?), and attached files are never overwritten. Nothing was committed; try again.",

@@ -17,6 +17,7 @@ MESSAGES = {
     "attach.too_large": "“{path}”大小为 {size},超过附件上限 {limit},未添加任何附件。请压缩文件、改为导出较小的版本、调大 commlog.yaml 中的 attachments.max_size_mb,或用 Git LFS 存放此类文件:git lfs track '{pattern}',提交 .gitattributes 后再添加。",
     "attach.lfs_not_installed": "本仓库用 Git LFS 存放“{path}”({size})这类文件(见 .gitattributes),但没有安装 git-lfs,未添加任何附件。请先安装(Debian/Ubuntu:apt-get install git-lfs;macOS:brew install git-lfs;Windows:从 https://git-lfs.com 下载安装程序),运行 git lfs install,然后重新添加。",
     "attach.lfs_not_configured": "本仓库用 Git LFS 存放“{path}”({size})这类文件(见 .gitattributes),但当前用户尚未启用 Git LFS,未添加任何附件。请运行 git lfs install,然后重新添加。",
+    "attach.folder_is_link": "{path} 是符号链接,未添加任何附件:附件只写入仓库内真实的文件夹。请用文件夹替换该链接。",
     "attach.bad_note": "--note“{value}”无效:说明只能是一行,且不能包含控制字符。",
     "attach.already_listed": "“{path}”已是 {id} 的附件,未做任何修改。",
     "attach.target_exists": "添加过程中出现了同名文件“{path}”(可能有其他进程在写入),附件从不覆盖。未提交任何内容,请重试。",
