@@ -109,8 +109,10 @@ class Config:
         return None
 
 
-def _fail(source: str, key: str, allowed: str) -> ConfigError:
-    return ConfigError("config.invalid", file=source, key=key, allowed=allowed)
+def _fail(source: str, key: str, allowed: str, value: Any = None) -> ConfigError:
+    if value is None:
+        return ConfigError("config.invalid", file=source, key=key, allowed=allowed)
+    return ConfigError("config.invalid_value", file=source, key=key, value=value, allowed=allowed)
 
 
 def _mapping(value: Any, source: str, key: str) -> Mapping[str, Any]:
@@ -142,7 +144,7 @@ def _timezone(value: Any, source: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise _fail(source, "timezone", "an IANA time zone name such as Asia/Shanghai") from None
+        raise _fail(source, "timezone", "an IANA time zone name such as Asia/Shanghai", name) from None
     return name
 
 
@@ -151,7 +153,7 @@ def _language(value: Any, source: str, key: str) -> str:
 
     language = normalize_language(str(value))
     if language is None:
-        raise _fail(source, key, "zh-CN, en")
+        raise _fail(source, key, "zh-CN, en", value)
     return language
 
 
@@ -166,7 +168,7 @@ def _dates(value: Any, source: str, key: str) -> tuple[str, ...]:
         try:
             items.append(date.fromisoformat(str(item)).isoformat())
         except ValueError:
-            raise _fail(source, key, "dates as YYYY-MM-DD") from None
+            raise _fail(source, key, "dates as YYYY-MM-DD", item) from None
     return tuple(items)
 
 
@@ -180,7 +182,7 @@ def _calendar(raw: Mapping[str, Any], source: str) -> CalendarConfig:
     weekdays = _strings(raw.get("working_weekdays"), source, "calendar.working_weekdays") or CalendarConfig.working_weekdays
     for name in weekdays:
         if name.lower() not in WEEKDAY_NAMES:
-            raise _fail(source, "calendar.working_weekdays", ", ".join(WEEKDAY_NAMES))
+            raise _fail(source, "calendar.working_weekdays", ", ".join(WEEKDAY_NAMES), name)
     hours = _strings(raw.get("working_hours"), source, "calendar.working_hours") or CalendarConfig.working_hours
     for period in hours:
         _check_period(period, source)
@@ -196,7 +198,7 @@ def _calendar(raw: Mapping[str, Any], source: str) -> CalendarConfig:
         }
     region = str(raw.get("region", "CN"))
     if region != "CN":
-        raise _fail(source, "calendar.region", "CN")
+        raise _fail(source, "calendar.region", "CN", region)
     return CalendarConfig(
         region=region,
         working_hours=hours,
@@ -216,7 +218,7 @@ def _check_period(period: str, source: str) -> None:
         if not separator or time.fromisoformat(start.strip()) >= time.fromisoformat(end.strip()):
             raise ValueError(period)
     except ValueError:
-        raise _fail(source, "calendar.working_hours", "periods such as 09:00-12:00, start before end") from None
+        raise _fail(source, "calendar.working_hours", "periods such as 09:00-12:00, start before end", period) from None
 
 
 def _directory(raw: Mapping[str, Any], source: str) -> tuple[tuple[Person, ...], tuple[Department, ...]]:
@@ -269,12 +271,12 @@ def parse_config(raw: Any, path: Path | None) -> Config:
     sla = _mapping(raw.get("sla"), source, "sla")
     share = sla.get("at_risk_share", 0.25)
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share < 1:
-        raise _fail(source, "sla.at_risk_share", "a number between 0 and 1, such as 0.25")
+        raise _fail(source, "sla.at_risk_share", "a number between 0 and 1, such as 0.25", share)
     events = _mapping(raw.get("events"), source, "events")
     _check_keys(events, ("late_tolerance_minutes",), source, "events.")
     tolerance = events.get("late_tolerance_minutes", 10)
     if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
-        raise _fail(source, "events.late_tolerance_minutes", "a whole number of minutes, 0 or more")
+        raise _fail(source, "events.late_tolerance_minutes", "a whole number of minutes, 0 or more", tolerance)
     people, departments = _directory(_mapping(raw.get("directory"), source, "directory"), source)
 
     return Config(

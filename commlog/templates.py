@@ -59,6 +59,29 @@ class TemplateSet:
             names.update(path.stem for path in self.repo_dir.glob("*.yaml") if not path.name.startswith("_"))
         return sorted(names)
 
+    def resolve_type(self, value: str) -> str:
+        """Return the type name for a name or a label in any language; raise InputError if none matches."""
+        wanted = value.strip()
+        names = self.type_names()
+        if wanted in names:
+            return wanted
+        for name in names:
+            if wanted.casefold() in (label.casefold() for label in self.schema(name).labels.values()):
+                return name
+        raise InputError("type.unknown", type=value, allowed=", ".join(names))
+
+    def resolve_status(self, value: str, type_name: str | None) -> str:
+        """Return the status key for a key or label of ``type_name`` (any type when None)."""
+        names = [type_name] if type_name else self.type_names()
+        allowed: list[str] = []
+        for name in names:
+            spec = self.schema(name).status_field
+            choice = spec.choice(value)
+            if choice is not None:
+                return choice.key
+            allowed.extend(choice.key for choice in spec.choices if choice.key not in allowed)
+        raise InputError("input.bad_status", value=value, allowed=", ".join(allowed))
+
     @cached_property
     def common_fields(self) -> tuple[FieldSpec, ...]:
         path = self._locate(COMMON_NAME)

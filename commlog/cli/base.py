@@ -49,10 +49,12 @@ def _handle(invoke: Any, ctx: Any) -> Any:
             error.details = describe_problems(ctx, error)
         report_error(error)
         ctx.exit(error.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
+        # Typer's prompts turn Ctrl-C and the end of input into Abort.
+        echo("", err=True)
         echo(translate("cli.interrupted"), err=True)
         ctx.exit(EXIT_INTERRUPTED)
-    except (typer.Exit, typer.Abort, SystemExit):
+    except (typer.Exit, SystemExit):
         raise
     except Exception as error:  # noqa: BLE001 - the last resort for bugs, reported without local values
         if getattr(error, "exit_code", None) is not None and type(error).__module__.startswith("typer"):
@@ -84,17 +86,23 @@ class CommlogGroup(TyperGroup):
         return option
 
 
-def global_options(
-    ctx: typer.Context,
-    repo: Path = typer.Option(None, "--repo", metavar="PATH", help=translate("cli.opt_repo"), show_default=False),
-    lang: str = typer.Option(None, "--lang", metavar="zh-CN|en", help=translate("cli.opt_lang"), show_default=False),
-    version: bool = typer.Option(False, "--version", help=translate("cli.opt_version"), is_eager=True),
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    """Print the version and stop, before Typer asks for a command."""
+    if value:
         from commlog import __version__
 
         echo(f"commlog {__version__}")
         raise typer.Exit(0)
+
+
+def global_options(
+    ctx: typer.Context,
+    repo: Path = typer.Option(None, "--repo", metavar="PATH", help=translate("cli.opt_repo"), show_default=False),
+    lang: str = typer.Option(None, "--lang", metavar="zh-CN|en", help=translate("cli.opt_lang"), show_default=False),
+    version: bool = typer.Option(
+        False, "--version", help=translate("cli.opt_version"), is_eager=True, callback=_print_version
+    ),
+) -> None:
     if lang is not None:
         from commlog.i18n import normalize_language
 

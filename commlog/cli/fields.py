@@ -54,9 +54,10 @@ def read_fields_file(path: Path) -> dict[str, Any]:
     return {str(key): value for key, value in loaded.items()}
 
 
-def describe_problem(schema: Any, problem: FieldProblem) -> str:
+def describe_problem(schema: Any, problem: FieldProblem, spec: Any = None) -> str:
     """Return one problem as ``label (key): message`` in the user's language."""
-    spec = schema.field(problem.field) if schema is not None else None
+    if spec is None and schema is not None:
+        spec = schema.field(problem.field)
     label = spec.label() if spec else problem.field
     params = dict(problem.params)
     reason_key = params.pop("reason_key", None)
@@ -70,12 +71,21 @@ def describe_problem(schema: Any, problem: FieldProblem) -> str:
 
 
 def describe_problems(ctx: Any, error: FieldErrors) -> list[str]:
-    return [describe_problem(error.schema, problem) for problem in error.problems]
+    """Return one line per problem, then the settable fields once if a key was unknown."""
+    lines = [describe_problem(error.schema, problem) for problem in error.problems]
+    if error.schema is not None and any(problem.key == "field.unknown" for problem in error.problems):
+        from commlog.services.create import settable_fields
+
+        keys = ", ".join(spec.key for spec in settable_fields(error.schema))
+        lines.append(translate("field.settable", type=error.schema.name, allowed=keys))
+    return lines
 
 
-def choices_text(spec: Any) -> str:
+def choices_text(spec: Any, numbered: bool = False) -> str:
     """Return an enumeration's values as ``label (key)``, joined for the user's language."""
     separator = "、" if get_language() == "zh-CN" else ", "
+    if numbered:
+        return separator.join(f"{index}) {choice.label()} ({choice.key})" for index, choice in enumerate(spec.choices, 1))
     return separator.join(f"{choice.label()} ({choice.key})" for choice in spec.choices)
 
 
@@ -85,11 +95,11 @@ class Prompter:
     def __init__(self, check: Any) -> None:
         self.check = check
 
-    def ask_field(self, spec: Any) -> Any:
+    def ask_field(self, spec: Any, required: bool | None = None) -> Any:
         """Ask for one field; lists take one item per answer until an empty answer."""
         if spec.kind == "list":
             return self._ask_list(spec)
-        return self._ask_scalar(spec, spec.label(), spec.required)
+        return self._ask_scalar(spec, spec.label(), spec.required if required is None else required)
 
     def _title(self, label: str, required: bool, spec: Any) -> str:
         suffix = translate("prompt.required") if required else translate("prompt.optional")
@@ -98,7 +108,7 @@ class Prompter:
 
     def _ask_scalar(self, spec: Any, label: str, required: bool) -> Any:
         if spec.kind == "enum":
-            typer.echo(translate("prompt.choices", choices=choices_text(spec)))
+            typer.echo(translate("prompt.choices", choices=choices_text(spec, numbered=True)))
         while True:
             answer = typer.prompt(self._title(label, required, spec), default="", show_default=False)
             if spec.kind == "enum" and answer.strip().isdigit():

@@ -67,22 +67,27 @@ def parse_datetime(text: str, zone: tzinfo) -> datetime:
     return moment.replace(tzinfo=offset).astimezone(zone)
 
 
-def parse_date(text: str, default_year: int) -> date:
-    """Parse a typed date; ``05-20`` and ``5月20日`` take ``default_year``."""
+def parse_date(text: str, default_year: int, not_before: date | None = None) -> date:
+    """Parse a typed date; ``05-20`` and ``5月20日`` take ``default_year``.
+
+    With ``not_before``, a short date that would fall before it takes the
+    next year instead: a milestone ``05-20`` typed in December is next May's.
+    """
     value = text.strip()
     match = DATE_RE.match(value)
-    year = None
-    if match:
-        year = int(match["year"])
-    else:
+    short = match is None
+    if short:
         match = SHORT_DATE_RE.match(value)
         if not match:
             raise TimeFormatError(value)
-        year = default_year
+    year = default_year if short else int(match["year"])
     try:
-        return date(year, int(match["month"]), int(match["day"]))
+        result = date(year, int(match["month"]), int(match["day"]))
+        if short and not_before is not None and result < not_before:
+            result = date(year + 1, result.month, result.day)
     except ValueError as error:
         raise TimeFormatError(value) from error
+    return result
 
 
 def format_datetime(moment: datetime) -> str:

@@ -39,6 +39,7 @@ class CoercionContext:
 
     zone: tzinfo
     default_year: int
+    not_before: date | None = None
 
 
 def _text(spec: FieldSpec, value: Any) -> str:
@@ -65,7 +66,10 @@ def coerce_scalar(spec: FieldSpec, value: Any, context: CoercionContext) -> Any:
     """Coerce one scalar value to the stored form of ``spec.kind``; raise Invalid."""
     kind = spec.kind
     if kind in ("text", "person", "department", "party"):
-        return _text(spec, value)
+        text = _text(spec, value)
+        if kind != "text" and "|" in text:
+            raise Invalid("value.separator_in_name", value=_preview(text))
+        return text
     if kind == "enum":
         choice = spec.choice(str(value))
         if choice is None:
@@ -100,10 +104,15 @@ def coerce_scalar(spec: FieldSpec, value: Any, context: CoercionContext) -> Any:
         if isinstance(value, date):
             return value.isoformat()
         try:
-            return parse_date(str(value), context.default_year).isoformat()
+            return parse_date(str(value), context.default_year, context.not_before).isoformat()
         except TimeFormatError:
             raise Invalid("value.not_date", value=_preview(value)) from None
     raise Invalid("value.unsupported_kind", value=kind)
+
+
+def _parts(spec: FieldSpec) -> str:
+    """Return the one-line form of an object item, such as ``节点|截止日期``, in the user's language."""
+    return "|".join(sub.label() for sub in spec.fields)
 
 
 def _object_from_text(spec: FieldSpec, text: str) -> Mapping[str, Any]:
@@ -117,13 +126,13 @@ def _object_from_text(spec: FieldSpec, text: str) -> Mapping[str, Any]:
         try:
             loaded = yaml.safe_load(stripped)
         except yaml.YAMLError:
-            raise Invalid("value.not_object", value=_preview(text)) from None
+            raise Invalid("value.not_object", value=_preview(text), parts=_parts(spec)) from None
         if not isinstance(loaded, Mapping):
-            raise Invalid("value.not_object", value=_preview(text))
+            raise Invalid("value.not_object", value=_preview(text), parts=_parts(spec))
         return loaded
     parts = [part.strip() for part in stripped.split("|")]
     if len(parts) > len(spec.fields):
-        raise Invalid("value.not_object", value=_preview(text))
+        raise Invalid("value.not_object", value=_preview(text), parts=_parts(spec))
     return {sub.key: part for sub, part in zip(spec.fields, parts) if part != ""}
 
 
@@ -132,7 +141,7 @@ def coerce_object(spec: FieldSpec, value: Any, context: CoercionContext) -> dict
     if isinstance(value, str):
         value = _object_from_text(spec, value)
     if not isinstance(value, Mapping):
-        raise Invalid("value.not_object", value=_preview(value))
+        raise Invalid("value.not_object", value=_preview(value), parts=_parts(spec))
     known = {sub.key for sub in spec.fields}
     unknown = [str(key) for key in value if str(key) not in known]
     if unknown:
@@ -203,9 +212,11 @@ def coerce_fields(
     problems: list[FieldProblem] = []
     for key, raw in values.items():
         spec = schema.field(key)
-        if spec is None or spec.system or (settable is not None and key not in settable):
-            allowed = sorted(settable) if settable is not None else [s.key for s in schema.fields if not s.system]
-            problems.append(FieldProblem(key, "field.unknown", type=schema.name, allowed=", ".join(allowed)))
+        if spec is not None and (spec.system or (settable is not None and key not in settable)):
+            problems.append(FieldProblem(key, "field.not_settable"))
+            continue
+        if spec is None:
+            problems.append(FieldProblem(key, "field.unknown", type=schema.name))
             continue
         try:
             stored[key] = coerce_field(spec, raw, context)

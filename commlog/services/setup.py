@@ -55,6 +55,7 @@ def init_repository(directory: Path, language: str, commit: bool = True) -> Init
     Existing files are never overwritten, so adopting a repository keeps its
     configuration and edited templates; only files that were created are committed.
     """
+    directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     created_repository = not (directory / ".git").exists()
     if created_repository:

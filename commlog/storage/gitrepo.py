@@ -42,6 +42,8 @@ class Identity:
 
 def find_work_tree(start: Path) -> Path:
     """Return the work tree that contains ``start``, found by its ``.git`` entry."""
+    if not start.exists():
+        raise GitStateError("git.path_missing", path=str(start))
     current = start.resolve()
     for folder in (current, *current.parents):
         if (folder / ".git").exists():
@@ -53,7 +55,7 @@ def create_repository(directory: Path) -> None:
     """Run ``git init`` in ``directory``."""
     from git.cmd import Git
 
-    Git(str(directory)).execute(["git", "init", "--quiet", str(directory)])
+    Git(str(directory)).execute(["git", "init", "--quiet", "."])
 
 
 def resolve_git_dir(work_tree: Path) -> Path:

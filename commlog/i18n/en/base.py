@@ -53,4 +53,6 @@ MESSAGES = {
     "record.unreadable": "cannot read {path}: {reason}.",
     "record.unparsable": "{path} line {line}: the record does not parse ({reason}). Fix the front matter between the '---' lines.",
     "actor.unknown": "cannot tell who is acting: git has no user configured. Pass --by PERSON or configure git.",
+    'git.path_missing': "'{path}' does not exist. Check the path given to --repo, or run 'commlog init {path}' to create it.",
+    'config.invalid_value': "invalid configuration in {file}: key '{key}' has the value '{value}'. Allowed: {allowed}.",
 }

@@ -2,7 +2,7 @@
 
 MESSAGES = {
     "fields.invalid": "the record was not created: {count} field problem(s). Nothing was written or committed.",
-    "field.unknown": "not a field of type '{type}'. Fields you can set: {allowed}.",
+    "field.unknown": "not a field of type '{type}'.",
     "field.missing": "required, but no value was given. Add --set KEY=VALUE or put it in the --file.",
     "field.lead_required": "required because there are {count} recipients. Name one of them with --set lead=NAME.",
     "field.lead_not_recipient": "'{lead}' is not one of the recipients ({recipients}).",
@@ -15,7 +15,7 @@ MESSAGES = {
     "value.not_datetime": "'{value}' is not a date and time. Use a form such as '2024-03-15 14:30'.",
     "value.not_date": "'{value}' is not a date. Use a form such as '2024-05-20' or '05-20'.",
     "value.unsupported_kind": "the template uses an unsupported field kind '{value}'.",
-    "value.not_object": "'{value}' is not an item of this list. Use '{{name: 初稿提交, due: 05-20}}' or the values in order separated by '|'.",
+    "value.not_object": "'{value}' is not an item of this list. Write its parts in order separated by '|' ({parts}), or as a YAML mapping such as {{key: value}}.",
     "value.unknown_subfield": "unknown part(s) {value}. Allowed: {allowed}.",
     "value.missing_subfield": "an item has no '{subfield}'.",
     "value.invalid_subfield": "'{subfield}' of an item is invalid: {reason}",
@@ -40,7 +40,7 @@ MESSAGES = {
     "prompt.choices": "Choices (number, key or label): {choices}",
     "prompt.needed": "This field is required.",
     "prompt.list": "{label}: one item per answer; an empty answer ends the list.",
-    "prompt.lead": "Several recipients ({recipients}): name the lead (主责对接人).",
+    "prompt.lead": 'Several recipients ({recipients}): name the lead.',
     "prompt.lead_not_recipient": "The lead must be one of the recipients.",
     "cli.show_help": "Show a record with its fields labelled and its progress log.",
     "show.log_heading": "Progress log:",
@@ -70,4 +70,9 @@ MESSAGES = {
     "init.committed": "Committed as {commit}.",
     "init.nothing_to_do": "Everything was already in place; nothing to commit.",
     "init.next_steps": "Next: edit commlog.yaml (people, departments, calendar), then create a record with 'commlog new client'.",
+    'field.settable': "Fields you can set for type '{type}': {allowed}.",
+    'field.not_settable': 'is set by commlog, not with --set. Use --at for the creation time, --urgent for the priority, and the life-cycle commands for the status.',
+    'value.separator_in_name': "'{value}' contains '|', which separates the parts of a list item. This field takes one name.",
+    'input.draft_not_supported': "--draft applies only to types with a draft state (such as notice); type '{type}' has none.",
+    'input.bad_status': "invalid --status value '{value}'. Use a status key or label: {allowed}.",
 }

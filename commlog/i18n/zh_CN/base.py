@@ -53,4 +53,6 @@ MESSAGES = {
     "record.unreadable": "无法读取 {path}:{reason}。",
     "record.unparsable": "{path} 第 {line} 行:记录无法解析({reason})。请修正两行“---”之间的头部信息。",
     "actor.unknown": "无法确定操作人:git 没有配置用户。请使用 --by 指定,或配置 git。",
+    'git.path_missing': '“{path}”不存在。请检查 --repo 的路径,或运行“commlog init {path}”创建它。',
+    'config.invalid_value': '{file} 中的配置无效:键“{key}”的值为“{value}”。允许的值:{allowed}。',
 }

@@ -2,7 +2,7 @@
 
 MESSAGES = {
     "fields.invalid": "记录未创建:有 {count} 个字段问题。没有写入文件,也没有提交。",
-    "field.unknown": "不是“{type}”类型的字段。可设置的字段:{allowed}。",
+    "field.unknown": '不是“{type}”类型的字段。',
     "field.missing": "必填,但没有提供值。请用 --set 键=值 或在 --file 文件中填写。",
     "field.lead_required": "接收人有 {count} 位,必须指定主责对接人。请用 --set lead=姓名 指定其中一位。",
     "field.lead_not_recipient": "“{lead}”不在接收人之中({recipients})。",
@@ -15,7 +15,7 @@ MESSAGES = {
     "value.not_datetime": "“{value}”不是日期时间。请使用“2024-03-15 14:30”等格式。",
     "value.not_date": "“{value}”不是日期。请使用“2024-05-20”或“05-20”等格式。",
     "value.unsupported_kind": "模板使用了不支持的字段类型“{value}”。",
-    "value.not_object": "“{value}”不是此列表的有效条目。请写成“{{name: 初稿提交, due: 05-20}}”,或按顺序用“|”分隔各项。",
+    "value.not_object": '“{value}”不是此列表的有效条目。请按顺序用“|”分隔各部分({parts}),或写成 {{键: 值}} 形式的 YAML 映射。',
     "value.unknown_subfield": "未知的子项 {value}。允许:{allowed}。",
     "value.missing_subfield": "有条目缺少“{subfield}”。",
     "value.invalid_subfield": "条目的“{subfield}”无效:{reason}",
@@ -40,7 +40,7 @@ MESSAGES = {
     "prompt.choices": "可选(输入序号、键或名称):{choices}",
     "prompt.needed": "此字段必填。",
     "prompt.list": "{label}:每次输入一项,直接回车结束。",
-    "prompt.lead": "接收人有多位({recipients}),请指定主责对接人。",
+    "prompt.lead": '接收人有多位({recipients}),请指定主责对接人。',
     "prompt.lead_not_recipient": "主责对接人必须是接收人之一。",
     "cli.show_help": "显示一条记录:带标签的字段和进展跟踪。",
     "show.log_heading": "进展跟踪:",
@@ -70,4 +70,9 @@ MESSAGES = {
     "init.committed": "已提交:{commit}。",
     "init.nothing_to_do": "所需文件均已存在,无需提交。",
     "init.next_steps": "下一步:编辑 commlog.yaml(人员、部门、日历),然后用“commlog new client”新建记录。",
+    'field.settable': '“{type}”类型可设置的字段:{allowed}。',
+    'field.not_settable': '由 commlog 维护,不能用 --set 设置。创建时间请用 --at,优先级请用 --urgent,状态请用生命周期命令修改。',
+    'value.separator_in_name': '“{value}”包含“|”,它用于分隔列表条目的各部分。此字段只能填一个名称。',
+    'input.draft_not_supported': '--draft 只适用于有草稿状态的类型(如 notice);“{type}”类型没有草稿状态。',
+    'input.bad_status': '--status 的值“{value}”无效。请使用状态键或名称:{allowed}。',
 }
