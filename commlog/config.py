@@ -64,6 +64,17 @@ class CalendarConfig:
 
 
 @dataclass(frozen=True)
+class AttachmentsConfig:
+    """Attachment settings: the largest file accepted outside Git LFS, in MB (1 MB = 1,048,576 bytes)."""
+
+    max_size_mb: float = 20
+
+    @property
+    def max_size_bytes(self) -> int:
+        return int(self.max_size_mb * 1024 * 1024)
+
+
+@dataclass(frozen=True)
 class Config:
     """The loaded configuration of a records repository."""
 
@@ -77,7 +88,7 @@ class Config:
     people: tuple[Person, ...] = ()
     departments: tuple[Department, ...] = ()
     late_tolerance_minutes: int = 10
-    attachments: Mapping[str, Any] = field(default_factory=dict)
+    attachments: AttachmentsConfig = field(default_factory=AttachmentsConfig)
     check: Mapping[str, Any] = field(default_factory=dict)
     reviewers: Mapping[str, Any] = field(default_factory=dict)
 
@@ -236,6 +247,14 @@ def _directory(raw: Mapping[str, Any], source: str) -> tuple[tuple[Person, ...],
     return tuple(people), tuple(departments)
 
 
+def _attachments(raw: Mapping[str, Any], source: str) -> AttachmentsConfig:
+    _check_keys(raw, ("max_size_mb",), source, "attachments.")
+    size = raw.get("max_size_mb", AttachmentsConfig.max_size_mb)
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size < float("inf"):
+        raise _fail(source, "attachments.max_size_mb", "a number of megabytes greater than 0, such as 20")
+    return AttachmentsConfig(max_size_mb=size)
+
+
 def _optional(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
@@ -271,7 +290,7 @@ def parse_config(raw: Any, path: Path | None) -> Config:
         people=people,
         departments=departments,
         late_tolerance_minutes=tolerance,
-        attachments=_mapping(raw.get("attachments"), source, "attachments"),
+        attachments=_attachments(_mapping(raw.get("attachments"), source, "attachments"), source),
         check=_mapping(raw.get("check"), source, "check"),
         reviewers=_mapping(raw.get("reviewers"), source, "reviewers"),
     )

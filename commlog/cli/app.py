@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "commlog.cli.reviewers",
     "commlog.cli.report",
     "commlog.cli.sheets",
+    "commlog.cli.attach",
 )
 
 

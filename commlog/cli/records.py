@@ -31,8 +31,10 @@ def new(
     interactive: bool = typer.Option(False, "--interactive", "-i", help=translate("cli.new_interactive")),
     no_commit: bool = typer.Option(False, "--no-commit", help=translate("cli.new_no_commit")),
     branch: bool = typer.Option(False, "--branch", help=translate("cli.new_branch")),
+    attach: list[Path] = typer.Option([], "--attach", metavar="FILE", help=translate("cli.new_attach")),
     output: str = typer.Option("text", "--format", metavar="text|json", help=translate("cli.opt_format_text_json")),
 ) -> None:
+    from commlog.cli.attach import attached_json, print_attached
     from commlog.cli.fields import parse_set_options, read_fields_file
     from commlog.services.create import CreateRequest, create_record
 
@@ -53,14 +55,17 @@ def new(
         commit=not no_commit,
         by=by,
         branch=branch,
+        attachments=tuple(attach),
     )
     result = create_record(workspace, request)
     if output == "json":
         from commlog.render import to_json
 
-        echo(to_json({"id": result.id, "path": result.path, "commit": result.commit, "branch": result.branch}))
+        echo(to_json({"id": result.id, "path": result.path, "commit": result.commit, "branch": result.branch,
+                      "attachments": attached_json(result.attached)}))
         return
     echo(translate("new.created", id=result.id, path=result.path))
+    print_attached(result.attached)
     if result.branch and result.commit:
         echo_branch_hint(workspace, result.commit, result.branch)
     elif result.commit:

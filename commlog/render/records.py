@@ -49,6 +49,7 @@ def render_record_text(shown: Any, zone: tzinfo) -> str:
         lines.append(f"{pad(label, width)}  {text_lines[0]}")
         lines.extend(f"{' ' * width}  {extra}" for extra in text_lines[1:])
     lines.extend(_acks_section(record.meta))
+    lines.extend(_attachments_section(record.meta))
     history = record.meta.get("history") or []
     if history:
         lines.append("")
@@ -82,15 +83,50 @@ def _acks_section(meta: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _attachments_section(meta: dict[str, Any]) -> list[str]:
+    """Return the attachment lines of ``show``: path beside the record, size and note."""
+    from commlog.core.attachments import format_size
+
+    entries = [entry for entry in meta.get("attachments") or [] if isinstance(entry, dict)]
+    if not entries:
+        return []
+    rows = [(str(entry.get("path", "")), _size(entry.get("size"), format_size), str(entry.get("note") or ""))
+            for entry in entries]
+    path_width = max(display_width(path) for path, _, _ in rows)
+    size_width = max(display_width(size) for _, size, _ in rows)
+    lines = ["", translate("show.attachments_heading")]
+    for path, size, note in rows:
+        lines.append(f"  {pad(path, path_width)}  {pad(size, size_width)}  {note}".rstrip())
+    return lines
+
+
+def _size(value: Any, format_size: Any) -> str:
+    return format_size(value) if isinstance(value, int) and not isinstance(value, bool) else ""
+
+
 def render_record_json(shown: Any) -> str:
-    """Return a record as JSON: id, type, path, front matter and body."""
+    """Return a record as JSON: id, type, path, front matter, attachments and body.
+
+    Each attachment carries ``file``, its path from the repository root
+    (None when the entry's path is not inside the record's folder).
+    """
+    from pathlib import PurePosixPath
+
+    from commlog.core.attachments import resolve_entry
+
     record = shown.record
+    attachments = []
+    for entry in record.meta.get("attachments") or []:
+        if isinstance(entry, dict):
+            file = resolve_entry(PurePosixPath(shown.path), entry.get("path"))
+            attachments.append({**entry, "file": str(file) if file else None})
     return to_json(
         {
             "id": record.id,
             "type": record.type,
             "path": shown.path,
             "fields": record.meta,
+            "attachments": attachments,
             "body": record.body,
         }
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from commlog.core.commitmsg import build_message
@@ -17,11 +17,21 @@ from commlog.core.timeparse import format_datetime
 from commlog.core.validate import CoercionContext, coerce_fields, is_empty, missing_required
 from commlog.errors import FieldErrors, FieldProblem
 from commlog.i18n import translate
+from commlog.services.attachments import (
+    AttachedFile,
+    AttachmentPlan,
+    add_to_record,
+    attach_event,
+    commit_attachments,
+    commit_body,
+    plan_attachments,
+    read_sources,
+)
 from commlog.services.bodies import render_record_body
 from commlog.services.branching import branch_for
 from commlog.services.people import resolve_actor
 from commlog.services.workspace import Workspace
-from commlog.services.writer import FileChange, write_and_commit
+from commlog.services.writer import FileChange
 from commlog.storage.records import record_text
 
 
@@ -37,17 +47,19 @@ class CreateRequest:
     commit: bool = True
     by: str | None = None
     branch: bool = False
+    attachments: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
 class CreateResult:
-    """The created record: its ID, repository-relative path and commit (None with --no-commit)."""
+    """The created record: its ID, repository-relative path, commit (None with --no-commit) and attached files."""
 
     id: str
     path: str
     commit: str | None
     record: Record = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
     branch: str | None = None
+    attached: list[AttachedFile] = field(default_factory=list)
 
 
 def settable_fields(schema: TypeSchema) -> list[FieldSpec]:
@@ -150,6 +162,7 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     schema = workspace.templates.schema(request.type_name)
     created = workspace.moment(request.at)
     meta = build_meta(workspace, schema, request, created)
+    sources = read_sources(request.attachments)
 
     identity = workspace.git.identity() if request.commit or not request.by else None
     actor = resolve_actor(workspace, request.by, identity)
@@ -162,20 +175,30 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     meta["history"] = [new_event("new", times, actor.name, note, to=meta["status"])]
     record = Record(meta=ordered_meta(schema, meta), body="", path=record_path(created, schema.name, record_id))
     record.body = render_record_body(workspace, schema, record)
+    assert record.path is not None
+    plan = AttachmentPlan([], [], [])
+    if sources:
+        event = {"at": meta["created_at"], "by": actor.name}
+        plan = plan_attachments(workspace, record.path, None, sources, event, None)
+        add_to_record(workspace, record, plan, attach_event(workspace, plan, event["at"], actor.name, None))
 
     message = None
     if request.commit:
+        summary = f"type: {schema.name}, status: {meta['status']}, priority: {meta['priority']}"
         message = build_message(
             "new",
             record_id,
             record.title,
-            body=[f"type: {schema.name}, status: {meta['status']}, priority: {meta['priority']}"],
+            body=[summary, commit_body(plan) if plan.files else ""],
             by=actor.name if actor.differs_from_author else None,
         )
     assert record.path is not None
     branch = branch_for(record_id) if request.branch else None
-    sha = write_and_commit(workspace, [FileChange(record.path, record_text(record), None)], message, branch)
-    return CreateResult(id=record_id, path=str(record.path), commit=sha, record=record, branch=branch)
+    changes = [*plan.copies, FileChange(record.path, record_text(record), None)]
+    sha = commit_attachments(workspace, changes, message, (), branch)
+    return CreateResult(
+        id=record_id, path=str(record.path), commit=sha, record=record, branch=branch, attached=plan.files
+    )
 
 
 def _unused_id(workspace: Workspace, schema: TypeSchema, created: datetime) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from commlog.errors import CommlogError, GitStateError
 from commlog.services.workspace import Workspace
 from commlog.storage.lock import repository_lock
-from commlog.storage.records import write_atomic
+from commlog.storage.records import copy_atomic, write_atomic
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,23 @@ class FileChange:
     path: PurePosixPath
     text: str
     previous: str | None
+
+
+@dataclass(frozen=True)
+class FileCopy:
+    """A new file copied byte for byte from ``source``, whose content must hash to ``sha256``.
+
+    Binary files (attachments) are written this way; an existing file at
+    ``path`` is never overwritten.
+    """
+
+    path: PurePosixPath
+    source: Path
+    sha256: str
+
+    @property
+    def previous(self) -> None:
+        return None
 
 
 @contextmanager
@@ -44,31 +61,41 @@ def check_no_edits(workspace: Workspace, path: PurePosixPath, include_edits: boo
     return bool(changes)
 
 
-def commit_changes(workspace: Workspace, changes: Sequence[FileChange], message: str | None) -> str | None:
+def commit_changes(
+    workspace: Workspace,
+    changes: Sequence[FileChange | FileCopy],
+    message: str | None,
+    unchanged: Sequence[PurePosixPath] = (),
+) -> str | None:
     """Write ``changes`` atomically and commit exactly those files; call inside :func:`writing`.
 
-    With ``message`` None the files are written and not committed. When the
-    commit fails, every file is put back as it was (a new file is removed)
-    before the error is raised. Returns the new commit id.
+    ``unchanged`` names files already in the work tree that the commit
+    includes as they are. With ``message`` None the files are written and not
+    committed. When the commit fails, every file is put back as it was (a new
+    file is removed) before the error is raised. Returns the new commit id.
     """
-    written: list[FileChange] = []
+    written: list[FileChange | FileCopy] = []
     try:
         for change in changes:
-            write_atomic(workspace.root / change.path, change.text)
+            _write(workspace, change)
             written.append(change)
         if message is None:
             return None
-        return workspace.git.commit_paths([change.path for change in changes], message)
-    except (CommlogError, OSError, KeyboardInterrupt):
+        # The user named each copied or adopted file, so it is committed
+        # even where .gitignore matches it, as `git add --force` would.
+        forced = [*(change.path for change in changes if isinstance(change, FileCopy)), *unchanged]
+        return workspace.git.commit_paths([*(change.path for change in changes), *unchanged], message, forced)
+    except (CommlogError, OSError, ValueError, KeyboardInterrupt):
         _restore(workspace, written)
         raise
 
 
 def write_and_commit(
     workspace: Workspace,
-    changes: Sequence[FileChange],
+    changes: Sequence[FileChange | FileCopy],
     message: str | None,
     branch: str | None = None,
+    unchanged: Sequence[PurePosixPath] = (),
 ) -> str | None:
     """Take the lock, then write and commit ``changes`` as :func:`commit_changes` does.
 
@@ -78,21 +105,25 @@ def write_and_commit(
     if branch is not None:
         return commit_on_new_branch(workspace, changes, message, branch)
     with writing(workspace, commit=message is not None):
-        return commit_changes(workspace, changes, message)
+        return commit_changes(workspace, changes, message, unchanged)
 
 
-def commit_on_new_branch(workspace: Workspace, changes: Sequence[FileChange], message: str | None, branch: str) -> str:
+def commit_on_new_branch(
+    workspace: Workspace, changes: Sequence[FileChange | FileCopy], message: str | None, branch: str
+) -> str:
     """Commit ``changes`` on a new branch from HEAD, leaving the current branch, index and files alone.
 
     The commit is built with git plumbing (``commit-tree``), so commit hooks
     do not run for it. ``commlog check --base`` in the pull request covers
     what a pre-commit hook would check.
     """
-    from commlog.errors import GitStateError, InputError
+    from commlog.errors import InputError
 
     git = workspace.git
     if message is None:
         raise InputError("branch.no_commit")
+    if any(isinstance(change, FileCopy) for change in changes):
+        raise InputError("branch.no_attachments")
     if not git.check_branch_name(branch):
         raise InputError("branch.bad_name", branch=branch)
     with repository_lock(git.git_dir):
@@ -101,7 +132,15 @@ def commit_on_new_branch(workspace: Workspace, changes: Sequence[FileChange], me
         return git.commit_on_branch(branch, {str(change.path): change.text for change in changes}, message)
 
 
-def _restore(workspace: Workspace, written: Sequence[FileChange]) -> None:
+def _write(workspace: Workspace, change: FileChange | FileCopy) -> None:
+    target = workspace.root / change.path
+    if isinstance(change, FileCopy):
+        copy_atomic(change.source, target, change.sha256)
+    else:
+        write_atomic(target, change.text)
+
+
+def _restore(workspace: Workspace, written: Sequence[FileChange | FileCopy]) -> None:
     for change in reversed(written):
         target = workspace.root / change.path
         if change.previous is None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from commlog.core.attachments import HistoryChange
 from commlog.errors import GitCommandError, GitStateError
 
 # Files in the git directory that mean an operation is half done.
@@ -188,12 +189,16 @@ class GitRepository:
         status, out, _ = self.run("ls-files", "--error-unmatch", "--", str(path), check=False)
         return status == 0
 
-    def commit_paths(self, paths: Sequence[PurePosixPath | str], message: str) -> str:
+    def commit_paths(
+        self, paths: Sequence[PurePosixPath | str], message: str, forced: Sequence[PurePosixPath | str] = ()
+    ) -> str:
         """Commit exactly ``paths`` as they are in the work tree; return the new commit's id.
 
         Whatever else the user staged stays staged, and their unstaged edits
         are left alone. When the commit fails (a hook, a lock taken meanwhile),
         the index is put back as it was and git's output is part of the error.
+        ``forced`` paths, a subset of ``paths``, are added even where
+        ``.gitignore`` matches them.
         """
         names = [str(path) for path in paths]
         had_head = self.has_commits()
@@ -201,14 +206,16 @@ class GitRepository:
         # commit and much faster in a large repository: --only rebuilds a
         # temporary index from HEAD's tree (1.5x the time at 100,000 files).
         only = not had_head or self._has_staged_changes()
+        forced_names = [str(path) for path in forced]
+        new_names: list[str] = []
         if only:
             # --only accepts only paths git tracks, and on failure git keeps the
             # index as it was, so only new files are added and taken out again.
             new_names = self._untracked(names)
             if new_names:
-                self.run("add", "--", *new_names)
+                self._add(new_names, [name for name in forced_names if name in new_names], had_head)
         else:
-            self.run("add", "--all", "--", *names)
+            self._add(names, forced_names, had_head)
         handle, message_file = tempfile.mkstemp(prefix="COMMLOG_MSG.", dir=self.git_dir)
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
@@ -233,6 +240,18 @@ class GitRepository:
             raise GitCommandError("git.commit_failed", output=(out + err).strip())
         _, sha, _ = self.run("rev-parse", "HEAD")
         return sha.strip()
+
+    def _add(self, names: list[str], forced: list[str], had_head: bool) -> None:
+        """Stage ``names`` (``forced`` ones with ``--force``); unstage them all again when git fails."""
+        plain = [name for name in names if name not in set(forced)]
+        try:
+            if plain:
+                self.run("add", "--all", "--", *plain)
+            if forced:
+                self.run("add", "--all", "--force", "--", *forced)
+        except GitCommandError:
+            self._unstage(names, had_head)
+            raise
 
     def _has_staged_changes(self) -> bool:
         status, _, _ = self.run("diff-index", "--cached", "--quiet", "HEAD", "--", check=False)
@@ -373,6 +392,49 @@ class GitRepository:
             if parts:
                 graph[parts[0]] = tuple(parts[1:])
         return graph
+
+    def attribute_values(self, attribute: str, paths: Sequence[PurePosixPath | str]) -> dict[str, str]:
+        """Return the gitattributes value of ``attribute`` for each path (``unspecified`` when unset).
+
+        Paths need not exist: attributes come from the patterns in ``.gitattributes``.
+        """
+        _, out, _ = self.run("check-attr", "-z", attribute, "--", *map(str, paths))
+        fields = out.split("\0")
+        return {fields[index]: fields[index + 2] for index in range(0, len(fields) - 2, 3)}
+
+    def lfs_state(self) -> str:
+        """Return ``ready``, ``not_installed`` (no git-lfs on PATH) or ``not_configured``.
+
+        ``not_configured`` means git-lfs is installed but ``git lfs install``
+        was never run, so ``git add`` would store whole files instead of pointers.
+        """
+        status, _, _ = self.run("lfs", "version", check=False)
+        if status != 0:
+            return "not_installed"
+        for key in ("filter.lfs.process", "filter.lfs.clean"):
+            status, out, _ = self.run("config", "--get", key, check=False)
+            if status == 0 and out.strip():
+                return "ready"
+        return "not_configured"
+
+    def path_changes(self, pathspec: str) -> list[HistoryChange]:
+        """Return every change to files under ``pathspec`` in the history of HEAD, oldest first.
+
+        Renames are detected, so a folder moved with ``git mv`` shows as renames
+        rather than deletions. Merge commits are skipped: ``git log`` shows no
+        changes for them by default.
+        """
+        if not self.has_commits():
+            return []
+        _, out, _ = self.run(
+            "log", "--reverse", "--raw", "-M", "--no-abbrev", "-z", "--format=%x1e%H%x1f%aI%x1f%an", "--", pathspec
+        )
+        changes: list[HistoryChange] = []
+        for chunk in out.split("\x1e")[1:]:
+            header, _, raw = chunk.partition("\0")
+            commit, at, author = (header.split("\x1f") + ["", ""])[:3]
+            changes.extend(_raw_changes(raw.lstrip("\n"), commit, at, author))
+        return changes
 
 
 @dataclass(frozen=True)
@@ -580,3 +642,21 @@ def _hunk_texts(lines: list[str]) -> tuple[str | None, str | None]:
             new.append(content + "\n")
         last = marker
     return "".join(old), "".join(new)
+
+
+def _raw_changes(raw: str, commit: str, at: str, author: str) -> list[HistoryChange]:
+    """Parse the ``--raw -z`` entries of one commit: ``:modes blobs STATUS\\0path\\0[new path\\0]``."""
+    tokens = raw.split("\0")
+    changes = []
+    index = 0
+    while index < len(tokens) and tokens[index].startswith(":"):
+        fields = tokens[index].split()
+        status = fields[-1]
+        if status[:1] in ("R", "C"):
+            old_path, path = tokens[index + 1], tokens[index + 2]
+            index += 3
+        else:
+            old_path, path = None, tokens[index + 1]
+            index += 2
+        changes.append(HistoryChange(commit, at, author, status, path, old_path, fields[2], fields[3]))
+    return changes

@@ -7,11 +7,13 @@ outside the front matter is touched when a record is rewritten.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from commlog.core.record import ID_RE, RECORDS_DIR, Record
 from commlog.errors import RecordFileError, RecordNotFound
@@ -85,6 +87,53 @@ def write_atomic(path: Path, text: str) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+COPY_CHUNK = 1024 * 1024
+
+
+def open_regular_file(path: Path) -> BinaryIO:
+    """Open a regular file for reading without following a symbolic link or blocking on a FIFO.
+
+    Raises IsADirectoryError, NotADirectoryError or another OSError when
+    ``path`` is anything but a regular file, so a file swapped for a link
+    after it was checked is still not read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return os.fdopen(descriptor, "rb")
+
+
+def copy_atomic(source: Path, target: Path, sha256: str) -> None:
+    """Copy ``source`` to the new file ``target`` through a temporary file, checking its SHA-256.
+
+    Raises FileExistsError when ``target`` exists, because an attached file
+    is never overwritten, and ValueError when the content read does not hash
+    to ``sha256`` (the source changed after it was checked).
+    """
+    import hashlib
+
+    if target.exists() or target.is_symlink():
+        raise FileExistsError(errno.EEXIST, "file exists", str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(handle, "wb") as writer, open_regular_file(source) as reader:
+            while chunk := reader.read(COPY_CHUNK):
+                digest.update(chunk)
+                writer.write(chunk)
+            writer.flush()
+            os.fsync(writer.fileno())
+        if digest.hexdigest() != sha256:
+            raise ValueError(str(source))
+        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -79,4 +79,5 @@ MESSAGES = {
     "init.ci_kept": "{path} already exists and was kept. Compare it with the template: commlog init --ci {forge} in an empty folder.",
     "log.merged": "merged in {commit}",
     "log.merged_request": "merged in {commit} ({request})",
+    'branch.no_attachments': "--branch cannot carry attachments yet. Create the record on a branch first, then check the branch out and run 'commlog attach'.",
 }

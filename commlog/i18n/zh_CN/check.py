@@ -79,4 +79,5 @@ MESSAGES = {
     "init.ci_kept": "{path} 已存在,保持不变。可在空目录运行 commlog init --ci {forge} 对照模板。",
     "log.merged": "合并于 {commit}",
     "log.merged_request": "合并于 {commit}({request})",
+    'branch.no_attachments': '--branch 暂不支持附件。请先在分支上创建记录,再切换到该分支运行“commlog attach”。',
 }
