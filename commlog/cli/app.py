@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "commlog.cli.report",
     "commlog.cli.sheets",
     "commlog.cli.attach",
+    "commlog.cli.status",
 )
 
 

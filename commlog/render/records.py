@@ -104,8 +104,14 @@ def _size(value: Any, format_size: Any) -> str:
     return format_size(value) if isinstance(value, int) and not isinstance(value, bool) else ""
 
 
-def render_record_json(shown: Any) -> str:
-    """Return a record as JSON: id, type, path, front matter, attachments and body.
+def join_names(names: list[str]) -> str:
+    """Join names with the list separator of the user's language."""
+    separator = "、" if get_language() == "zh-CN" else ", "
+    return separator.join(names)
+
+
+def render_record_json(shown: Any, slas: Sequence[Any] = ()) -> str:
+    """Return a record as JSON: id, type, path, front matter, attachments, body and SLA states.
 
     Each attachment carries ``file``, its path from the repository root
     (None when the entry's path is not inside the record's folder).
@@ -113,6 +119,7 @@ def render_record_json(shown: Any) -> str:
     from pathlib import PurePosixPath
 
     from commlog.core.attachments import resolve_entry
+    from commlog.render.status import sla_json
 
     record = shown.record
     attachments = []
@@ -128,6 +135,7 @@ def render_record_json(shown: Any) -> str:
             "fields": record.meta,
             "attachments": attachments,
             "body": record.body,
+            "slas": [sla_json(item) for item in slas],
         }
     )
 

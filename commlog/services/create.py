@@ -15,7 +15,7 @@ from commlog.core.record import Record, new_id, ordered_meta, record_path
 from commlog.core.schema import FieldSpec, TypeSchema
 from commlog.core.timeparse import format_datetime
 from commlog.core.validate import CoercionContext, coerce_fields, is_empty, missing_required
-from commlog.errors import FieldErrors, FieldProblem
+from commlog.errors import FieldErrors, FieldProblem, GitStateError, InputError
 from commlog.i18n import translate
 from commlog.services.attachments import (
     AttachedFile,
@@ -29,9 +29,11 @@ from commlog.services.attachments import (
 )
 from commlog.services.bodies import render_record_body
 from commlog.services.branching import branch_for
+from commlog.services.deadlines import record_deadlines
 from commlog.services.people import resolve_actor
 from commlog.services.workspace import Workspace
 from commlog.services.writer import FileChange
+from commlog.storage.gitrepo import Identity
 from commlog.storage.records import record_text
 
 
@@ -75,7 +77,7 @@ def prompt_fields(schema: TypeSchema) -> list[FieldSpec]:
 
 
 def coercion_context(workspace: Workspace, created: datetime) -> CoercionContext:
-    return CoercionContext(zone=workspace.zone, default_year=created.year)
+    return CoercionContext(zone=workspace.zone, default_year=created.year, not_before=created.date())
 
 
 def natural_recipients(schema: TypeSchema, values: Mapping[str, Any]) -> list[str]:
@@ -160,11 +162,13 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
 
         raise InputError("branch.no_commit")
     schema = workspace.templates.schema(request.type_name)
+    if request.draft and not schema.lifecycle.draft:
+        raise InputError("input.draft_not_supported", type=schema.name)
     created = workspace.moment(request.at)
     meta = build_meta(workspace, schema, request, created)
     sources = read_sources(request.attachments)
 
-    identity = workspace.git.identity() if request.commit or not request.by else None
+    identity = _identity(workspace, required=request.commit)
     actor = resolve_actor(workspace, request.by, identity)
     record_id = _unused_id(workspace, schema, created)
     language = workspace.config.record_language
@@ -173,6 +177,7 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     times = event_times(created, workspace.now(), workspace.config.late_tolerance_minutes)
     note = creation_note(schema, meta, workspace.zone, language)
     meta["history"] = [new_event("new", times, actor.name, note, to=meta["status"])]
+    meta["deadlines"] = record_deadlines(workspace, schema, meta)
     record = Record(meta=ordered_meta(schema, meta), body="", path=record_path(created, schema.name, record_id))
     record.body = render_record_body(workspace, schema, record)
     assert record.path is not None
@@ -199,6 +204,16 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     return CreateResult(
         id=record_id, path=str(record.path), commit=sha, record=record, branch=branch, attached=plan.files
     )
+
+
+def _identity(workspace: Workspace, required: bool) -> Identity | None:
+    """Return the git identity; without one, fail only when a commit needs it."""
+    try:
+        return workspace.git.identity()
+    except GitStateError:
+        if required:
+            raise
+        return None
 
 
 def _unused_id(workspace: Workspace, schema: TypeSchema, created: datetime) -> str:
