@@ -79,10 +79,14 @@ def test_audit_hand_status_change_is_error(cli, repo):
 
 def test_audit_invalid_step_is_error(cli, repo):
     record_id, path = create(cli, "collab", _now(-5))
-    text = (repo / path).read_text(encoding="utf-8")
-    event = f"- action: update\n  at: '{datetime.now().astimezone().replace(microsecond=0).isoformat()}'\n  by: x\n  from: pending\n  to: done\n  text: done\n"
-    text = text.replace("status: pending", "status: done").replace("\n---\n", f"\n{event}closed_at: '2024-04-02T11:00:00+08:00'\n---\n", 1)
-    (repo / path).write_text(text, encoding="utf-8")
+    from commlog.storage.records import parse_record_text, record_text
+
+    record = parse_record_text((repo / path).read_text(encoding="utf-8"))
+    now = datetime.now().astimezone().replace(microsecond=0).isoformat()
+    record.meta["history"].append({"action": "update", "at": now, "by": "x", "from": "pending", "to": "done", "text": "done"})
+    record.meta["status"] = "done"
+    record.meta["closed_at"] = "2024-04-02T11:00:00+08:00"
+    (repo / path).write_text(record_text(record), encoding="utf-8")
     git(repo, "commit", "-qam", "Finish by hand")
     status, report = _audit(cli)
     messages = [finding["message"] for finding in report["findings"]]

@@ -252,7 +252,7 @@ def test_recompute_uses_current_policy(cli, repo):
     config = repo / "commlog.yaml"
     config.write_text(
         config.read_text(encoding="utf-8").replace(
-            "sla:\n", "sla:\n  ack:\n    normal: {window: 30m, clock: working_hours}\n", 1
+            "normal: {window: 1h, clock: working_hours}", "normal: {window: 30m, clock: working_hours}", 1
         ),
         encoding="utf-8",
     )

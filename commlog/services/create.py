@@ -158,8 +158,6 @@ def creation_note(schema: TypeSchema, meta: Mapping[str, Any], zone: Any, langua
 def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     """Create, write and (unless ``commit`` is false) commit a new record."""
     if request.branch and not request.commit:
-        from commlog.errors import InputError
-
         raise InputError("branch.no_commit")
     schema = workspace.templates.schema(request.type_name)
     if request.draft and not schema.lifecycle.draft:

@@ -627,7 +627,7 @@ def _plan_row(workspace: Workspace, schema: TypeSchema, request: ImportRequest, 
     created = load_datetime(special["created_at"], workspace.zone) if "created_at" in special else default
     values = {key: value for key, value in cells.items() if key not in ("created_at", "status", *EXTRA_COLUMNS)}
     status = special.get("status")
-    create = CreateRequest(schema.name, values, at=created, draft=status == schema.lifecycle.draft, commit=False,
+    create = CreateRequest(schema.name, values, at=created, draft=bool(schema.lifecycle.draft) and status == schema.lifecycle.draft, commit=False,
                            by=request.by)
     try:
         build_meta(workspace, schema, create, created)
@@ -702,7 +702,7 @@ def _create_and_commit(workspace: Workspace, schema: TypeSchema, request: Import
     try:
         for row in rows:
             create = CreateRequest(schema.name, row.values, at=row.created,
-                                   draft=row.status == schema.lifecycle.draft, commit=False, by=request.by)
+                                   draft=bool(schema.lifecycle.draft) and row.status == schema.lifecycle.draft, commit=False, by=request.by)
             outcome = create_record(workspace, create)
             created.append((row.row, outcome.id, outcome.path))
             _apply_sheet_state(workspace, schema, outcome, row)
