@@ -480,3 +480,12 @@ def test_report_progress_bar_on_terminal(month):
     assert completed.returncode == 0
     assert b"Reading records [" in drawn
     assert json.loads(completed.stdout)["total"] == 21
+
+
+def test_report_lists_unreadable_records(cli, repo):
+    broken = repo / "records" / "2024-Q1-client" / "CLI-20240305-AAAA.md"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    result = cli("report", "--month", "2024-03", "--at", "2024-04-01 09:00")
+    assert result.exit_code == 0, result.output
+    assert "Not counted, unreadable: records/2024-Q1-client/CLI-20240305-AAAA.md" in result.stdout
