@@ -627,8 +627,8 @@ def _plan_row(workspace: Workspace, schema: TypeSchema, request: ImportRequest, 
     created = load_datetime(special["created_at"], workspace.zone) if "created_at" in special else default
     values = {key: value for key, value in cells.items() if key not in ("created_at", "status", *EXTRA_COLUMNS)}
     status = special.get("status")
-    create = CreateRequest(schema.name, values, at=created, draft=status == schema.lifecycle.draft, commit=False,
-                           by=request.by)
+    is_draft = status is not None and status == schema.lifecycle.draft
+    create = CreateRequest(schema.name, values, at=created, draft=is_draft, commit=False, by=request.by)
     try:
         build_meta(workspace, schema, create, created)
     except FieldErrors as error:
@@ -702,7 +702,8 @@ def _create_and_commit(workspace: Workspace, schema: TypeSchema, request: Import
     try:
         for row in rows:
             create = CreateRequest(schema.name, row.values, at=row.created,
-                                   draft=row.status == schema.lifecycle.draft, commit=False, by=request.by)
+                                   draft=row.status is not None and row.status == schema.lifecycle.draft,
+                                   commit=False, by=request.by)
             outcome = create_record(workspace, create)
             created.append((row.row, outcome.id, outcome.path))
             _apply_sheet_state(workspace, schema, outcome, row)
@@ -723,6 +724,7 @@ def _apply_sheet_state(workspace: Workspace, schema: TypeSchema, outcome: Any, r
     from commlog.core.record import ordered_meta
     from commlog.services.bodies import render_record_body
     from commlog.services.create import creation_note
+    from commlog.services.deadlines import record_deadlines
     from commlog.storage.records import record_text, write_atomic
 
     record = outcome.record
@@ -734,6 +736,7 @@ def _apply_sheet_state(workspace: Workspace, schema: TypeSchema, outcome: Any, r
         meta["history"][0]["to"] = row.status
         meta["history"][0]["text"] = creation_note(schema, meta, workspace.zone, workspace.config.record_language)
     meta.update(row.system)
+    meta["deadlines"] = record_deadlines(workspace, schema, meta)
     record.meta = ordered_meta(schema, meta)
     record.body = render_record_body(workspace, schema, record)
     write_atomic(workspace.root / outcome.path, record_text(record))
