@@ -89,7 +89,7 @@ MESSAGES = {
     "report.sla_note": "SLAs of the records created in the period, judged at the review moment. In time: met by the deadline; late: met after it; running: not yet due.",
     "report.overdue": "Overdue now ({count})",
     "report.col_sla": "SLA",
-    "report.col_in_time": "In time",
+    "report.col_in_time": "In-time share",
     "report.col_deadline": "Deadline",
     "report.col_late": "Late by",
     "report.col_who": "Who must act",
