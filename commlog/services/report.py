@@ -311,8 +311,8 @@ def _sla_tallies(evaluated: Sequence[tuple[Scanned, tuple[SlaItem, ...]]]) -> li
         for sla in slas:
             counts.setdefault((sla.sla, item.schema.name), Counter())[sla.state] += 1
     order = {name: index for index, name in enumerate(SLA_NAMES)}
-    return [SlaTally(sla, type_name, schemas[type_name].labels, dict(states))
-            for (sla, type_name), states in sorted(counts.items(), key=lambda pair: (order.get(pair[0][0], 99), pair[0][1]))]
+    ordered = sorted(counts.items(), key=lambda pair: (order.get(pair[0][0], len(order)), pair[0][1]))
+    return [SlaTally(sla, type_name, schemas[type_name].labels, dict(states)) for (sla, type_name), states in ordered]
 
 
 def _overdue(evaluated: Sequence[tuple[Scanned, tuple[SlaItem, ...]]]) -> list[OverdueItem]:
@@ -515,7 +515,9 @@ def is_open(schema: TypeSchema, status: str) -> bool:
     return status not in lifecycle.completed and status not in lifecycle.final
 
 
-def _open_records(scanned: Sequence[Scanned], period: Period, at: datetime, calendar: BusinessCalendar) -> list[OpenRecord]:
+def _open_records(
+    scanned: Sequence[Scanned], period: Period, at: datetime, calendar: BusinessCalendar
+) -> list[OpenRecord]:
     found = []
     for item in scanned:
         status = item.listed.record.status
@@ -534,7 +536,8 @@ def _open_records(scanned: Sequence[Scanned], period: Period, at: datetime, cale
 
 
 def _optional_fields(schema: TypeSchema) -> list[Any]:
-    return [spec for spec in schema.fields if not spec.required and not spec.system and spec.key not in AUTOMATIC_FIELDS]
+    return [spec for spec in schema.fields
+            if not spec.required and not spec.system and spec.key not in AUTOMATIC_FIELDS]
 
 
 def _empty_fields(current: Sequence[Scanned]) -> list[FieldTally]:
