@@ -79,7 +79,7 @@ def add_events(path: Path, rng: random.Random, created: datetime, kind: str) -> 
     meta = yaml.safe_load(front)
     recipients = meta["recipients"]
     if rng.random() < 0.85:
-        meta["acks"] = [{"by": name, "at": (created + timedelta(minutes=rng.randint(5, 150))).isoformat()}
+        meta["acks"] = [{"by": name, "at": (created + timedelta(minutes=rng.randint(5, 75))).isoformat()}
                         for name in recipients]
     if rng.random() < 0.75:
         meta["feedback"] = [{"by": recipients[0], "at": (created + timedelta(minutes=rng.randint(30, 900))).isoformat(),
@@ -89,7 +89,7 @@ def add_events(path: Path, rng: random.Random, created: datetime, kind: str) -> 
         meta["history"].append({"action": "update", "at": (created + timedelta(hours=2)).isoformat(), "by": "*经理",
                                 "text": f"修改 {key}", "fields": [key]})
     final = {"client": "resolved", "collab": "done", "urgent": "resolved"}.get(kind)
-    if final and rng.random() < 0.6:
+    if final and rng.random() < 0.75:
         done = created + timedelta(hours=rng.randint(2, 60))
         meta["history"].append({"action": "close", "at": done.isoformat(), "by": "*经理", "from": meta["status"],
                                 "to": final, "text": "办结"})

@@ -480,3 +480,73 @@ def test_report_progress_bar_on_terminal(month):
     assert completed.returncode == 0
     assert b"Reading records [" in drawn
     assert json.loads(completed.stdout)["total"] == 21
+
+
+def test_report_lists_unreadable_records(cli, repo):
+    broken = repo / "records" / "2024-Q1-client" / "CLI-20240305-AAAA.md"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    result = cli("report", "--month", "2024-03", "--at", "2024-04-01 09:00")
+    assert result.exit_code == 0, result.output
+    assert "Not counted, unreadable: records/2024-Q1-client/CLI-20240305-AAAA.md" in result.stdout
+
+
+# SLA attainment, against deadlines worked out minute by minute
+
+def working_deadline(start: datetime, minutes: int) -> datetime:
+    """Return the moment when ``minutes`` working minutes have passed since ``start``."""
+    moment = start
+    while working_minutes(start, moment) < minutes:
+        moment += timedelta(minutes=1)
+    return moment
+
+
+def expected_ack_state(item: Planned) -> str:
+    """Judge the ack SLA: 1 working hour, or 15 calendar minutes for urgent records.
+
+    A record that reached a final state has every earlier SLA met at that moment.
+    """
+    if item.type == "urgent":
+        deadline = item.created + timedelta(minutes=15)
+    else:
+        deadline = working_deadline(item.created, 60)
+    met_after = item.ack_after if item.ack_after is not None else item.completed_after
+    if met_after is None:
+        return "overdue" if REVIEW_AT > deadline else "pending"
+    return "met" if item.created + met_after <= deadline else "met_late"
+
+
+def test_report_ack_attainment(figures, month):
+    _, planned = month
+    expected: dict[str, Counter] = {}
+    for item in march(planned):
+        expected.setdefault(item.type, Counter())[expected_ack_state(item)] += 1
+    found = {tally["type"]: Counter({state: count for state, count in tally.items()
+                                     if state not in ("sla", "type") and count})
+             for tally in figures["sla"] if tally["sla"] == "ack"}
+    assert found == expected
+
+
+def test_report_overdue_acks_name_recipients(figures, month):
+    _, planned = month
+    never_acked = [item for item in march(planned) if item.ack_after is None and item.completed_after is None]
+    found = {item["id"]: item["responsible"] for item in figures["overdue"] if item["sla"] == "ack"}
+    for item in never_acked:
+        assert found[item.id] == item.recipients
+
+
+def test_report_overdue_lateness(figures, month):
+    _, planned = month
+    item = next(item for item in march(planned)
+                if item.ack_after is None and item.completed_after is None and item.type != "urgent")
+    overdue = next(entry for entry in figures["overdue"] if entry["id"] == item.id and entry["sla"] == "ack")
+    deadline = working_deadline(item.created, 60)
+    assert overdue["deadline"] == deadline.isoformat()
+    assert overdue["late_seconds"] == int((REVIEW_AT - deadline).total_seconds())
+
+
+def test_report_markdown_overdue_section(month, figures):
+    root, _ = month
+    result = review(root)
+    assert f"## Overdue now ({len(figures['overdue'])})" in result.stdout
+    assert "| ID | Title | SLA | Deadline | Late by | Who must act |" in result.stdout

@@ -70,7 +70,7 @@ def import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help=translate("cli.import_dry_run")),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help=translate("cli.import_skip_invalid")),
 ) -> None:
-    from commlog.services.sheets import ImportRequest, InvalidRows, import_records
+    from commlog.services.sheets_import import ImportRequest, InvalidRows, import_records
 
     workspace = open_from(ctx)
     request = ImportRequest(Path(source), type_name, parse_at(at, workspace), mapping, sheet, encoding, dry_run,

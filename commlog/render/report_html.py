@@ -14,11 +14,16 @@ from typing import Any
 
 from commlog.i18n import get_language, translate
 from commlog.render.report_markdown import (
+    attainment,
     format_change,
     format_duration,
+    format_share,
     group_name,
     longest_open_table,
+    overdue_table,
     period_line,
+    sla_name,
+    sla_table,
     tally_table,
     timing_table,
     volume_sections,
@@ -28,7 +33,7 @@ CHART_ROWS = 8
 LABEL_CHARS = 11
 PRIMARY = "#2f6fde"
 SECONDARY = "#c3d3f0"
-COLOURS = {"met": "#2e9e5b", "met_late": "#e0a030", "overdue": "#d64545", "at_risk": "#f08c3a", "pending": "#b8c2cc"}
+COLOURS = {"met": "#2e9e5b", "met_late": "#e0a030", "overdue": "#d64545", "at_risk": "#8e7cc3", "pending": "#b8c2cc"}
 
 STYLE = """
 :root { --ink: #1d2733; --muted: #5d6b7a; --line: #e3e8ee; --card: #ffffff; --page: #f3f5f8; --accent: #2f6fde; }
@@ -63,6 +68,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 ul.topics { margin: 0; padding-left: 18px; } ul.topics li { margin-bottom: 8px; }
 .ids { color: var(--muted); font-size: 13px; }
 .none { color: var(--muted); }
+.scroll { max-height: 560px; overflow: auto; }
+.scroll th { position: sticky; top: 0; }
 footer { margin-top: 36px; color: var(--muted); font-size: 13px; }
 """
 
@@ -138,14 +145,14 @@ def _ticks(largest: int) -> list[int]:
 
 def stacked_bars(rows: Sequence[tuple[str, dict[str, int]]], order: Sequence[str]) -> str:
     """Return an SVG with one bar per row split into coloured parts by state (met, late, overdue…)."""
-    label_width, bar_width, row_height, top = 170, 340, 30, 28
+    label_width, bar_width, row_height, top = 150, 730, 32, 30
     height = top + row_height * len(rows) + 4
-    parts = [f'<svg class="chart stacked" viewBox="0 0 600 {height}" role="img">']
+    parts = [f'<svg class="chart stacked" viewBox="0 0 960 {height}" role="img">']
     x = label_width
     for state in order:
         parts.append(f'<rect x="{x}" y="6" width="12" height="12" rx="2" fill="{COLOURS[state]}"/>'
                      f'<text x="{x + 16}" y="16" class="muted">{escape(translate(f"report.state.{state}"))}</text>')
-        x += 90
+        x += 110
     for index, (name, values) in enumerate(rows):
         y = top + index * row_height
         total = sum(values.values()) or 1
@@ -296,13 +303,46 @@ def render_report_html(result: Any) -> str:
             f"<body><main>{''.join(sections)}</main></body></html>\n")
 
 
+def _sla_totals(result: Any) -> dict[str, dict[str, int]]:
+    """Sum the SLA states over the record types, per SLA name."""
+    totals: dict[str, dict[str, int]] = {}
+    for tally in result.sla:
+        states = totals.setdefault(tally.sla, {})
+        for state, count in tally.states.items():
+            states[state] = states.get(state, 0) + count
+    return totals
+
+
 def sla_tiles(result: Any) -> list[str]:
-    """Return the KPI tiles of SLA attainment."""
-    # TODO: fill in from the SLA engine's evaluation once it lands.
-    return []
+    """Return the KPI tiles of SLA attainment: the share met in time, and the overdue count."""
+    overall: dict[str, int] = {}
+    for states in _sla_totals(result).values():
+        for state, count in states.items():
+            overall[state] = overall.get(state, 0) + count
+    met_late = overall.get("met_late", 0)
+    return [
+        _tile(translate("report.tile_in_time"), format_share(attainment(overall)),
+              translate("report.tile_late", count=met_late)),
+        _tile(translate("report.tile_overdue"), str(len(result.overdue)), translate("report.tile_overdue_note"),
+              "up" if result.overdue else ""),
+    ]
 
 
 def sla_html(result: Any) -> str:
-    """Return the SLA attainment chart and the overdue items."""
-    # TODO: fill in from the SLA engine's evaluation once it lands.
-    return ""
+    """Return the SLA attainment chart and table, and the overdue items."""
+    heading = f'<h2>{escape(translate("report.sla"))}</h2>'
+    if not result.sla:
+        attained = f'<section class="card wide"><p class="none">{escape(translate("report.none"))}</p></section>'
+    else:
+        rows = [(sla_name(sla), states) for sla, states in _sla_totals(result).items()]
+        chart = stacked_bars(rows, ("met", "met_late", "pending", "at_risk", "overdue"))
+        note = f'<p class="none">{escape(translate("report.sla_note"))}</p>'
+        attained = (f'<section class="grid"><div class="card wide">{chart}{note}</div>'
+                    f'<div class="card wide">{_table(*sla_table(result), numeric=(2, 3, 4, 5, 6))}</div></section>')
+    overdue_heading = f'<h2>{escape(translate("report.overdue", count=len(result.overdue)))}</h2>'
+    if result.overdue:
+        overdue = (f'<section class="card wide overdue"><div class="scroll">'
+                   f'{_table(*overdue_table(result), numeric=(4,))}</div></section>')
+    else:
+        overdue = f'<section class="card wide"><p class="none">{escape(translate("report.none"))}</p></section>'
+    return heading + attained + overdue_heading + overdue

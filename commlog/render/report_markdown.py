@@ -208,7 +208,54 @@ def render_report_markdown(result: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+RUNNING_STATES = ("pending", "at_risk")
+
+
+def attainment(states: Mapping[str, int]) -> float | None:
+    """Return the share of judged SLAs met in time (met / (met + met_late + overdue)); None when none."""
+    judged = states.get("met", 0) + states.get("met_late", 0) + states.get("overdue", 0)
+    return states.get("met", 0) / judged if judged else None
+
+
+def format_share(share: float | None) -> str:
+    return "—" if share is None else f"{share:.0%}"
+
+
+def format_late(span: timedelta) -> str:
+    """Return how late an SLA is: hours and minutes below a day, else days."""
+    return format_duration(span) if span < timedelta(days=1) else format_days(span)
+
+
+def sla_name(sla: str, name: str | None = None) -> str:
+    text = translate(f"sla.{sla}")
+    return f"{text} · {name}" if name else text
+
+
+def sla_table(result: Any) -> tuple[list[str], list[list[Any]]]:
+    """Return the headers and rows of SLA attainment per SLA and type."""
+    headers = [translate("report.col_sla"), translate("report.col_type"), translate("report.state.met"),
+               translate("report.state.met_late"), translate("report.state.pending"),
+               translate("report.state.overdue"), translate("report.col_in_time")]
+    rows = [[sla_name(tally.sla), label(tally.type_labels, tally.type), tally.states.get("met", 0),
+             tally.states.get("met_late", 0), sum(tally.states.get(state, 0) for state in RUNNING_STATES),
+             tally.states.get("overdue", 0), format_share(attainment(tally.states))] for tally in result.sla]
+    return headers, rows
+
+
+def overdue_table(result: Any) -> tuple[list[str], list[list[Any]]]:
+    """Return the headers and rows of the overdue SLAs with who must act."""
+    separator = "、" if get_language() == "zh-CN" else ", "
+    headers = [translate("report.col_id"), translate("report.col_title"), translate("report.col_sla"),
+               translate("report.col_deadline"), translate("report.col_late"), translate("report.col_who")]
+    rows = [[item.record.id, item.record.title, sla_name(item.sla, item.name), format_moment(item.deadline),
+             format_late(item.late), separator.join(item.responsible) or "—"] for item in result.overdue]
+    return headers, rows
+
+
 def sla_sections(result: Any) -> list[str]:
     """Return the SLA attainment and overdue sections."""
-    # TODO: fill in from the SLA engine's evaluation once it lands.
-    return []
+    lines = ["", f"## {translate('report.sla')}", "", translate("report.sla_note"), ""]
+    lines += md_table(*sla_table(result)) if result.sla else [translate("report.none")]
+    lines += ["", f"## {translate('report.overdue', count=len(result.overdue))}", ""]
+    lines += md_table(*overdue_table(result)) if result.overdue else [translate("report.none")]
+    return lines

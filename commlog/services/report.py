@@ -19,18 +19,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from commlog.core.calendar import BusinessCalendar
+from commlog.core.policy import SLA_NAMES
+from commlog.core.sla import STATES as SLA_STATES
+from commlog.core.sla import Evaluator, SlaItem
 from commlog.core.periods import Period, previous_period
 from commlog.core.schema import TypeSchema
 from commlog.core.stats import count_by, median, normalise_title, percentile, similar_groups
 from commlog.core.timeparse import load_datetime
 from commlog.core.validate import is_empty
 from commlog.errors import InputError
+from commlog.services.deadlines import load_calendar, load_policy
 from commlog.services.query import ListedRecord, ListFilters, Unreadable, list_records, values_of_kind
 from commlog.services.workspace import Workspace
 
@@ -116,6 +120,33 @@ class FieldTally:
     total: int
 
 
+@dataclass(frozen=True)
+class SlaTally:
+    """How the SLAs of one name and record type fared, counted by state (met, met_late, overdue…)."""
+
+    sla: str
+    type: str
+    type_labels: Labels
+    states: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.states.values())
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    """An SLA whose deadline has passed unmet at the review moment, and who must act."""
+
+    record: RecordRef
+    sla: str
+    name: str | None
+    deadline: datetime
+    late: timedelta
+    late_working: timedelta
+    responsible: tuple[str, ...]
+
+
 @dataclass
 class ReportResult:
     """Every figure of the review of one period."""
@@ -140,6 +171,8 @@ class ReportResult:
     changed_fields: list[FieldTally]
     unreadable: list[Unreadable]
     calendar_version: str
+    sla: list[SlaTally] = field(default_factory=list)
+    overdue: list[OverdueItem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the figures as plain JSON values: keys, counts, ISO times and durations in seconds."""
@@ -162,6 +195,8 @@ class ReportResult:
             "changed_fields": [_tally_dict(tally) for tally in self.changed_fields],
             "unreadable": [item.path for item in self.unreadable],
             "calendar": self.calendar_version,
+            "sla": [_sla_dict(tally) for tally in self.sla],
+            "overdue": [_overdue_dict(item) for item in self.overdue],
         }
 
 
@@ -195,6 +230,16 @@ def _tally_dict(tally: FieldTally) -> dict[str, Any]:
     return {"type": tally.type, "field": tally.field, "count": tally.count, "total": tally.total}
 
 
+def _sla_dict(tally: SlaTally) -> dict[str, Any]:
+    return {"sla": tally.sla, "type": tally.type, **{state: tally.states.get(state, 0) for state in SLA_STATES}}
+
+
+def _overdue_dict(item: OverdueItem) -> dict[str, Any]:
+    return {"id": item.record.id, "sla": item.sla, "name": item.name, "deadline": item.deadline.isoformat(),
+            "late_seconds": _seconds(item.late), "late_working_seconds": _seconds(item.late_working),
+            "responsible": list(item.responsible)}
+
+
 @dataclass(frozen=True)
 class Scanned:
     """A readable record with its schema and parsed creation time."""
@@ -208,37 +253,20 @@ class Scanned:
         return self.listed.record.meta
 
 
-def business_calendar(workspace: Workspace) -> BusinessCalendar:
-    """Build the business calendar from ``commlog.yaml``: official holidays plus the team's days."""
-    from commlog.calendar_data import build_calendar, load_official
-    from commlog.config import WEEKDAY_NAMES
-    from commlog.core.calendar import parse_period
-
-    settings = workspace.config.calendar
-    return build_calendar(
-        load_official(settings.region),
-        timezone=workspace.zone,
-        periods=[parse_period(text) for text in settings.working_hours],
-        weekdays=[WEEKDAY_NAMES.index(name) for name in settings.working_weekdays],
-        extra_holidays=settings.extra_holidays,
-        extra_working_days=settings.extra_working_days,
-        extra_years=settings.years,
-    )
-
-
 def build_report(
     workspace: Workspace,
     request: ReportRequest,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReportResult:
     """Scan every record and compute the review of ``request.period``."""
-    calendar = business_calendar(workspace)
+    calendar = load_calendar(workspace.config)
     listed, unreadable = list_records(workspace, ListFilters(), progress)
     scanned = _scan(workspace, listed)
     period, previous = request.period, previous_period(request.period)
     current = [item for item in scanned if period.contains(item.created)]
     before = [item for item in scanned if previous.contains(item.created)]
     open_items = _open_records(scanned, period, request.at, calendar)
+    evaluated = _evaluate(workspace, scanned, request.at, calendar)
 
     return ReportResult(
         period=period,
@@ -261,7 +289,39 @@ def build_report(
         changed_fields=_changed_fields(current),
         unreadable=unreadable,
         calendar_version=calendar.data_version,
+        sla=_sla_tallies([(item, slas) for item, slas in evaluated if period.contains(item.created)]),
+        overdue=_overdue(evaluated),
     )
+
+
+def _evaluate(
+    workspace: Workspace, scanned: Sequence[Scanned], at: datetime, calendar: BusinessCalendar
+) -> list[tuple[Scanned, tuple[SlaItem, ...]]]:
+    """Evaluate every SLA of every record at ``at`` with the SLA engine."""
+    evaluator = Evaluator(load_policy(workspace.config), calendar, at)
+    return [(item, evaluator.record(item.meta, item.schema)[0]) for item in scanned if item.created <= at]
+
+
+def _sla_tallies(evaluated: Sequence[tuple[Scanned, tuple[SlaItem, ...]]]) -> list[SlaTally]:
+    """Count the states of the SLAs of the period's records, per SLA name and type."""
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    schemas: dict[str, TypeSchema] = {}
+    for item, slas in evaluated:
+        schemas[item.schema.name] = item.schema
+        for sla in slas:
+            counts.setdefault((sla.sla, item.schema.name), Counter())[sla.state] += 1
+    order = {name: index for index, name in enumerate(SLA_NAMES)}
+    ordered = sorted(counts.items(), key=lambda pair: (order.get(pair[0][0], len(order)), pair[0][1]))
+    return [SlaTally(sla, type_name, schemas[type_name].labels, dict(states)) for (sla, type_name), states in ordered]
+
+
+def _overdue(evaluated: Sequence[tuple[Scanned, tuple[SlaItem, ...]]]) -> list[OverdueItem]:
+    """List every overdue SLA at the review moment, the longest overdue first."""
+    found = [
+        OverdueItem(_ref(item), sla.sla, sla.name, sla.deadline, -sla.wall_left, -sla.working_left, sla.responsible)
+        for item, slas in evaluated for sla in slas if sla.state == "overdue"
+    ]
+    return sorted(found, key=lambda overdue: (overdue.deadline, overdue.record.id, overdue.sla))
 
 
 def _scan(workspace: Workspace, listed: Iterable[ListedRecord]) -> list[Scanned]:
@@ -455,7 +515,9 @@ def is_open(schema: TypeSchema, status: str) -> bool:
     return status not in lifecycle.completed and status not in lifecycle.final
 
 
-def _open_records(scanned: Sequence[Scanned], period: Period, at: datetime, calendar: BusinessCalendar) -> list[OpenRecord]:
+def _open_records(
+    scanned: Sequence[Scanned], period: Period, at: datetime, calendar: BusinessCalendar
+) -> list[OpenRecord]:
     found = []
     for item in scanned:
         status = item.listed.record.status
@@ -474,7 +536,8 @@ def _open_records(scanned: Sequence[Scanned], period: Period, at: datetime, cale
 
 
 def _optional_fields(schema: TypeSchema) -> list[Any]:
-    return [spec for spec in schema.fields if not spec.required and not spec.system and spec.key not in AUTOMATIC_FIELDS]
+    return [spec for spec in schema.fields
+            if not spec.required and not spec.system and spec.key not in AUTOMATIC_FIELDS]
 
 
 def _empty_fields(current: Sequence[Scanned]) -> list[FieldTally]:
