@@ -380,3 +380,16 @@ def test_status_on_ascii_console(cli, repo):
     assert b"Traceback" not in result.stderr
     assert b"CLI-20240315-" in result.stdout
     assert os.linesep.encode() in result.stdout
+
+
+def test_ack_for_department_counts(cli, repo):
+    fields = {
+        "title": "五一假期值班安排", "issuing_department": "行政部", "issuer": "*主管",
+        "audience": ["技术部", "客户成功部"], "brief": "值班安排", "lead": "技术部",
+    }
+    created = cli("new", "notice", "--no-input", "--format", "json", "--at", "2024-04-28 10:00", *set_args(fields))
+    record_id = json.loads(created.stdout)["id"]
+    acked = cli("ack", record_id, "--by", "*技术主管", "--for", "技术部", "--at", "2024-04-28 10:30")
+    assert acked.exit_code == 0, acked.output
+    report = status_json(cli, "--at", "2024-04-28 12:00", "--sla", "ack")
+    assert report["items"][0]["responsible"] == ["客户成功部"]

@@ -205,14 +205,21 @@ def _entries(value: Any) -> Iterable[Mapping[str, Any]]:
 
 
 def _read_events(facts: RecordFacts, meta: Mapping[str, Any], reader: _Reader) -> None:
-    """Read acks (the first per person) and feedback entries that happened as of the reader's moment."""
+    """Read acks (the first per recipient) and feedback entries that happened as of the reader's moment.
+
+    An ack counts for the person who made it and for the recipient it was
+    made for (``for``, such as the person's department).
+    """
     for index, ack in enumerate(_entries(meta.get("acks"))):
         moment = reader.moment(ack.get("at"), f"acks[{index}].at")
-        person = str(ack.get("by", ""))
-        if reader.happened(moment) and person:
-            assert moment is not None
-            previous = facts.first_acks.get(person)
-            facts.first_acks[person] = moment if previous is None else min(previous, moment)
+        if not reader.happened(moment):
+            continue
+        assert moment is not None
+        for key in ("by", "for"):
+            name = str(ack.get(key) or "")
+            if name:
+                previous = facts.first_acks.get(name)
+                facts.first_acks[name] = moment if previous is None else min(previous, moment)
     for index, entry in enumerate(_entries(meta.get("feedback"))):
         moment = reader.moment(entry.get("at"), f"feedback[{index}].at")
         if reader.happened(moment):
