@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 # Each module defines register(app) and adds its commands to the app.
-COMMAND_MODULES = ("commlog.cli.setup", "commlog.cli.records", "commlog.cli.check", "commlog.cli.reviewers")
+COMMAND_MODULES = (
+    "commlog.cli.setup",
+    "commlog.cli.records",
+    "commlog.cli.status",
+    "commlog.cli.check",
+    "commlog.cli.reviewers",
+)
 
 
 def _option_value(argv: list[str], name: str) -> str | None:

@@ -81,8 +81,16 @@ def _acks_section(meta: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_record_json(shown: Any) -> str:
-    """Return a record as JSON: id, type, path, front matter and body."""
+def join_names(names: list[str]) -> str:
+    """Join names with the list separator of the user's language."""
+    separator = "、" if get_language() == "zh-CN" else ", "
+    return separator.join(names)
+
+
+def render_record_json(shown: Any, slas: Sequence[Any] = ()) -> str:
+    """Return a record as JSON: id, type, path, front matter, body and the state of its SLAs."""
+    from commlog.render.status import sla_json
+
     record = shown.record
     return to_json(
         {
@@ -91,6 +99,7 @@ def render_record_json(shown: Any) -> str:
             "path": shown.path,
             "fields": record.meta,
             "body": record.body,
+            "slas": [sla_json(item) for item in slas],
         }
     )
 

@@ -3,7 +3,7 @@
 from importlib import import_module
 
 # Each module defines MESSAGES; a key must not appear in two modules.
-DOMAINS = ("base", "records", "check")
+DOMAINS = ("base", "records", "sla", "check")
 
 MESSAGES: dict[str, str] = {}
 for _domain in DOMAINS:
