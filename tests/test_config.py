@@ -51,8 +51,14 @@ def test_invalid_key_reported(cli, repo, text, key, allowed):
     result = cli("new", "client", "--no-input", *set_args(CLIENT_FIELDS))
     assert result.exit_code == 2
     assert "commlog.yaml" in result.stderr
-    assert f"key {key}" in result.stderr
+    assert f"key {key}" in result.stderr or f"key {key} has the value" in result.stderr
     assert allowed in result.stderr
+
+
+def test_invalid_value_is_shown(cli, repo):
+    (repo / "commlog.yaml").write_text("timezone: Asia/Beijing\n", encoding="utf-8")
+    result = cli("list")
+    assert "key 'timezone' has the value 'Asia/Beijing'" in result.stderr
 
 
 def test_unparsable_config(cli, repo):

@@ -104,6 +104,21 @@ def test_init_records_readme_in_english(tmp_path):
     assert readme.startswith("# Communication records")
 
 
+def test_init_relative_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["init", "team-records"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "team-records" / ".git").is_dir()
+    assert not (tmp_path / "team-records" / "team-records").exists()
+    assert git(tmp_path / "team-records", "status", "--porcelain") == ""
+
+
+def test_version_alone():
+    result = run_cli(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("commlog 0.")
+
+
 def test_init_default_is_current_folder(tmp_path, monkeypatch):
     root = tmp_path / "here"
     root.mkdir()

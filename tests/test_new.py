@@ -181,6 +181,41 @@ def test_new_long_title_subject_cut_to_72(cli, repo):
     assert subject.endswith("…")
 
 
+def test_new_short_date_before_creation_takes_next_year(cli, repo):
+    fields = {**COLLAB_FIELDS, "milestones": ["初稿提交|05-20", "定稿|2027-01-10"]}
+    result = create(cli, "collab", fields, "--at", "2026-12-05 10:00")
+    meta = read_front_matter(repo, json.loads(result.stdout)["path"])
+    assert meta["milestones"][0]["due"] == "2027-05-20"
+    assert meta["milestones"][1]["due"] == "2027-01-10"
+
+
+def test_new_backdated_records_recording_time(cli, repo):
+    result = create(cli, "client", CLIENT_FIELDS, "--at", "2024-03-15 15:00")
+    meta = read_front_matter(repo, json.loads(result.stdout)["path"])
+    event = meta["history"][0]
+    assert event["at"] == "2024-03-15T15:00:00+08:00"
+    assert event["recorded_at"] > "2025"
+    body = (repo / json.loads(result.stdout)["path"]).read_text(encoding="utf-8")
+    assert "(补录于 " in body
+
+
+def test_new_current_time_has_no_recording_time(cli, repo):
+    result = create(cli, "client", CLIENT_FIELDS)
+    meta = read_front_matter(repo, json.loads(result.stdout)["path"])
+    assert "recorded_at" not in meta["history"][0]
+
+
+def test_new_no_commit_without_identity_needs_by(cli, repo, tmp_path, monkeypatch):
+    empty = tmp_path / "empty.gitconfig"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    refused = create(cli, "client", CLIENT_FIELDS, "--no-commit")
+    assert refused.exit_code == 2
+    assert "Pass --by PERSON" in refused.stderr
+    accepted = create(cli, "client", CLIENT_FIELDS, "--no-commit", "--by", "*专员")
+    assert accepted.exit_code == 0, accepted.output
+
+
 def test_new_commit_contains_only_record(cli, repo):
     write_files(repo, {"staged.txt": "staged\n", "unstaged.txt": "v1\n", "untracked.txt": "new\n"})
     git(repo, "add", "staged.txt", "unstaged.txt")

@@ -26,7 +26,10 @@ INVALID_CASES = [
     ("bad_date", "collab", {**COLLAB_FIELDS, "milestones": ["初稿提交|someday"]}, "Milestones (milestones): 'Due' of an item is invalid"),
     ("bad_object", "collab", {**COLLAB_FIELDS, "milestones": ["a|05-20|2024-05-21 10:00|extra"]}, "Milestones (milestones):"),
     ("unknown_field", "client", {**CLIENT_FIELDS, "colour": "red"}, "colour (colour): not a field of type 'client'"),
-    ("system_field", "client", {**CLIENT_FIELDS, "acks": "x"}, "Acknowledgements (acks): not a field"),
+    ("system_field", "client", {**CLIENT_FIELDS, "acks": "x"}, "Acknowledgements (acks): is set by commlog"),
+    ("status_field", "client", {**CLIENT_FIELDS, "status": "resolved"}, "Status (status): is set by commlog, not with --set"),
+    ("separator_in_name", "urgent", {**URGENT_FIELDS, "owners": ["技术部|*经理"]}, "Owners (owners): '技术部|*经理' contains '|'"),
+    ("bad_owner_item", "client", {**CLIENT_FIELDS, "owners": ["财务部|*会计|多余"]}, "separated by '|' (Department|Person)"),
     ("lead_missing", "client", without(CLIENT_FIELDS, "lead"), "Lead (lead): required because there are 2 recipients"),
     ("lead_not_recipient", "client", {**CLIENT_FIELDS, "lead": "*路人"}, "Lead (lead): '*路人' is not one of the recipients"),
     ("multiline_title", "client", {**CLIENT_FIELDS, "title": "第一行\n第二行"}, "Subject (title):"),
@@ -55,6 +58,30 @@ def test_new_lists_every_problem_at_once(cli, repo):
     assert "4 field problem(s)" in result.stderr
     for key in ("(brief)", "(due)", "(category)", "(occurred_at)"):
         assert any(key in line for line in problem_lines), key
+
+
+def test_new_unknown_keys_list_settable_fields_once(cli, repo):
+    result = cli("new", "client", "--no-input", *set_args({**CLIENT_FIELDS, "colour": "red", "size": "L"}))
+    assert result.exit_code == 2
+    assert "colour (colour): not a field of type 'client'." in result.stderr
+    assert "size (size): not a field of type 'client'." in result.stderr
+    assert result.stderr.count("Fields you can set for type 'client':") == 1
+
+
+def test_new_draft_rejected_for_type_without_draft(cli, repo):
+    before = repository_state(repo)
+    result = cli("new", "client", "--no-input", "--draft", *set_args(CLIENT_FIELDS))
+    assert result.exit_code == 2
+    assert "--draft applies only to types with a draft state" in result.stderr
+    assert repository_state(repo) == before
+
+
+def test_new_missing_repo_path(tmp_path):
+    from tests.conftest import run_cli
+
+    result = run_cli(["--repo", str(tmp_path / "absent"), "list"])
+    assert result.exit_code == 2
+    assert "absent' does not exist" in result.stderr
 
 
 def test_new_no_fields_lists_all_required(cli, repo):

@@ -52,7 +52,7 @@ def test_prompts_show_labels_and_choices_in_chinese(cli, repo):
     result = cli("--lang", "zh-CN", "new", "client", "--interactive", input="\n".join(CLIENT_ANSWERS) + "\n")
     assert result.exit_code == 0, result.output
     assert "客户名称(必填)" in result.stdout
-    assert "可选(输入序号、键或名称):需求对接 (requirement)、问题反馈 (issue)" in result.stdout
+    assert "可选(输入序号、键或名称):1) 需求对接 (requirement)、2) 问题反馈 (issue)" in result.stdout
     assert "后续跟进计划(选填)" in result.stdout
     assert "“昨天下午”不是日期时间" in result.stderr
 
@@ -62,6 +62,14 @@ def test_prompts_skip_fields_given_with_set(cli, repo):
     result = cli("new", "client", "--interactive", "--set", "title=预先给出的标题", input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
     assert "Subject (required)" not in result.stdout
+
+
+def test_prompts_end_of_input_exits_130(cli, repo):
+    head = __import__("tests.conftest", fromlist=["git"]).git(repo, "rev-parse", "HEAD")
+    result = cli("new", "client", "--interactive", input="某科技有限公司\n")
+    assert result.exit_code == 130
+    assert "Interrupted; nothing was committed." in result.stderr
+    assert __import__("tests.conftest", fromlist=["git"]).git(repo, "rev-parse", "HEAD") == head
 
 
 def test_no_input_never_prompts(cli, repo):

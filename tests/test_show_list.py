@@ -113,6 +113,18 @@ def test_list_table_aligned_with_chinese(cli, filled):
         assert display_width(line[:title_start]) == title_column
 
 
+def test_list_type_by_label(cli, filled):
+    result = cli("list", "--format", "json", "--type", "客户沟通记录表")
+    assert [item["id"] for item in json.loads(result.stdout)] == [filled["client"]]
+
+
+def test_list_unknown_status(cli, filled):
+    result = cli("list", "--status", "nosuch")
+    assert result.exit_code == 2
+    assert "invalid --status value 'nosuch'" in result.stderr
+    assert "in_progress" in result.stderr
+
+
 def test_list_empty(cli, repo):
     result = cli("list")
     assert result.exit_code == 0

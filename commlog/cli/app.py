@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 # Each module defines register(app) and adds its commands to the app.
-COMMAND_MODULES = ("commlog.cli.setup", "commlog.cli.records", "commlog.cli.attach")
+COMMAND_MODULES = ("commlog.cli.setup", "commlog.cli.records", "commlog.cli.status", "commlog.cli.attach")
 
 
 def _option_value(argv: list[str], name: str) -> str | None:

@@ -80,7 +80,7 @@ def _prompt_missing(workspace: Any, type_name: str, values: dict[str, Any], mome
 
     def check(spec: Any, answer: Any) -> str | None:
         problem = check_value(workspace, spec, answer, created)
-        return None if problem is None else describe_problem(schema, problem)
+        return None if problem is None else describe_problem(schema, problem, spec)
 
     prompter = Prompter(check)
     echo(translate("prompt.intro", type=schema.label()))
@@ -104,10 +104,13 @@ def _prompt_lead(schema: Any, values: dict[str, Any], prompter: Any) -> str | No
     recipients = values.get("recipients") or natural_recipients(schema, values)
     if not isinstance(recipients, list) or len(recipients) < 2:
         return None
-    echo(translate("prompt.lead", recipients="、".join(str(name) for name in recipients)))
+    from commlog.render.records import join_names
+
+    numbered = [f"{index}) {name}" for index, name in enumerate(recipients, 1)]
+    echo(translate("prompt.lead", recipients=join_names(numbered)))
     spec = schema.field("lead")
     while True:
-        answer = prompter.ask_field(spec)
+        answer = prompter.ask_field(spec, required=True)
         if answer and answer.strip().isdigit() and 0 < int(answer) <= len(recipients):
             return str(recipients[int(answer) - 1])
         if answer in recipients:
@@ -122,16 +125,21 @@ def show(
     output: str = typer.Option("text", "--format", metavar="text|json", help=translate("cli.opt_format_text_json")),
 ) -> None:
     from commlog.render.records import render_record_json, render_record_text
+    from commlog.render.status import render_record_slas
+    from commlog.services.evaluate import record_sla_items
     from commlog.services.query import show_record
 
     check_format(output, ("text", "json"))
     workspace = open_from(ctx)
-    parse_at(at, workspace)
+    moment = workspace.moment(parse_at(at, workspace))
     shown = show_record(workspace, record_id)
+    slas = record_sla_items(workspace, shown.record, shown.schema, moment)
     if output == "json":
-        echo(render_record_json(shown))
+        echo(render_record_json(shown, slas))
     else:
         echo(render_record_text(shown, workspace.zone))
+        echo("")
+        echo(render_record_slas(slas, moment, workspace.zone))
 
 
 def list_command(
@@ -150,7 +158,9 @@ def list_command(
     _check_quarter(quarter)
     workspace = open_from(ctx)
     if type_name:
-        workspace.templates.schema(type_name)
+        type_name = workspace.templates.resolve_type(type_name)
+    if status:
+        status = workspace.templates.resolve_status(status, type_name)
     filters = ListFilters(type=type_name, status=status, quarter=quarter, person=person, department=department)
     listed, unreadable = list_records(workspace, filters)
     for item in unreadable:

@@ -6,14 +6,18 @@ stay aligned when cells hold Chinese text.
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 
+@functools.lru_cache(maxsize=65536)
 def display_width(text: str) -> int:
     """Return the number of terminal columns ``text`` takes."""
+    if text.isascii():
+        return len(text)
     width = 0
     for character in text:
         if unicodedata.combining(character):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -14,11 +14,12 @@ from commlog.core.record import Record, new_id, ordered_meta, record_path
 from commlog.core.schema import FieldSpec, TypeSchema
 from commlog.core.timeparse import format_datetime
 from commlog.core.validate import CoercionContext, coerce_fields, is_empty, missing_required
-from commlog.errors import FieldErrors, FieldProblem
+from commlog.errors import FieldErrors, FieldProblem, GitStateError, InputError
 from commlog.i18n import translate
 from commlog.services.attachments import (
     AttachedFile,
     AttachmentPlan,
+    SourceFile,
     add_to_record,
     attach_event,
     commit_attachments,
@@ -27,9 +28,11 @@ from commlog.services.attachments import (
     read_sources,
 )
 from commlog.services.bodies import render_record_body
+from commlog.services.deadlines import record_deadlines
 from commlog.services.people import resolve_actor
 from commlog.services.workspace import Workspace
 from commlog.services.writer import FileChange
+from commlog.storage.gitrepo import Identity
 from commlog.storage.records import record_text
 
 
@@ -71,7 +74,7 @@ def prompt_fields(schema: TypeSchema) -> list[FieldSpec]:
 
 
 def coercion_context(workspace: Workspace, created: datetime) -> CoercionContext:
-    return CoercionContext(zone=workspace.zone, default_year=created.year)
+    return CoercionContext(zone=workspace.zone, default_year=created.year, not_before=created.date())
 
 
 def natural_recipients(schema: TypeSchema, values: Mapping[str, Any]) -> list[str]:
@@ -152,28 +155,29 @@ def creation_note(schema: TypeSchema, meta: Mapping[str, Any], zone: Any, langua
 def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     """Create, write and (unless ``commit`` is false) commit a new record."""
     schema = workspace.templates.schema(request.type_name)
+    if request.draft and not schema.lifecycle.draft:
+        raise InputError("input.draft_not_supported", type=schema.name)
     created = workspace.moment(request.at)
     meta = build_meta(workspace, schema, request, created)
     sources = read_sources(request.attachments)
 
-    identity = workspace.git.identity() if request.commit or not request.by else None
+    identity = _identity(workspace, required=request.commit)
     actor = resolve_actor(workspace, request.by, identity)
     record_id = _unused_id(workspace, schema, created)
     language = workspace.config.record_language
     meta["id"] = record_id
     meta["type"] = schema.name
-    meta["history"] = [
-        {"action": "new", "at": meta["created_at"], "by": actor.name, "to": meta["status"],
-         "text": creation_note(schema, meta, workspace.zone, language)}
-    ]
+    event = {"action": "new", "at": meta["created_at"], "by": actor.name, "to": meta["status"],
+             "text": creation_note(schema, meta, workspace.zone, language)}
+    recorded = late_recording_time(workspace, created)
+    if recorded is not None:
+        event["recorded_at"] = recorded
+    meta["history"] = [event]
+    meta["deadlines"] = record_deadlines(workspace, schema, meta)
     record = Record(meta=ordered_meta(schema, meta), body="", path=record_path(created, schema.name, record_id))
     record.body = render_record_body(workspace, schema, record)
     assert record.path is not None
-    plan = AttachmentPlan([], [], [])
-    if sources:
-        event = {"at": meta["created_at"], "by": actor.name}
-        plan = plan_attachments(workspace, record.path, None, sources, event, None)
-        add_to_record(workspace, record, plan, attach_event(workspace, plan, event["at"], actor.name, None))
+    plan = _attach_to_new(workspace, record, sources, actor.name, recorded)
 
     message = None
     if request.commit:
@@ -188,6 +192,41 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     changes = [*plan.copies, FileChange(record.path, record_text(record), None)]
     sha = commit_attachments(workspace, changes, message, ())
     return CreateResult(id=record_id, path=str(record.path), commit=sha, record=record, attached=plan.files)
+
+
+def _attach_to_new(
+    workspace: Workspace, record: Record, sources: list[SourceFile], actor: str, recorded: str | None
+) -> AttachmentPlan:
+    """Plan the ``--attach`` files of a new record and add them and an attach event to it."""
+    if not sources:
+        return AttachmentPlan([], [], [])
+    assert record.path is not None
+    at = record.meta["created_at"]
+    plan = plan_attachments(workspace, record.path, None, sources, {"at": at, "by": actor}, None)
+    add_to_record(workspace, record, plan, attach_event(workspace, plan, at, actor, recorded))
+    return plan
+
+
+def _identity(workspace: Workspace, required: bool) -> Identity | None:
+    """Return the git identity; without one, fail only when a commit needs it."""
+    try:
+        return workspace.git.identity()
+    except GitStateError:
+        if required:
+            raise
+        return None
+
+
+def late_recording_time(workspace: Workspace, stated: datetime) -> str | None:
+    """Return the moment of recording when ``stated`` differs from it by more than the tolerance.
+
+    A late (or early) entry then shows both times, so it is visible as late.
+    """
+    now = workspace.now()
+    tolerance = timedelta(minutes=workspace.config.late_tolerance_minutes)
+    if abs(now - stated) <= tolerance:
+        return None
+    return format_datetime(now)
 
 
 def _unused_id(workspace: Workspace, schema: TypeSchema, created: datetime) -> str:

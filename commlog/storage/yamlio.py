@@ -20,7 +20,15 @@ except ImportError:  # PyYAML built without libyaml
 
 
 class RecordDumper(_BaseDumper):  # type: ignore[misc,valid-type]
-    """Safe dumper that writes multi-line strings as ``|`` blocks."""
+    """Safe dumper that writes multi-line strings as ``|`` blocks and never writes anchors.
+
+    Two fields holding the same list object would otherwise come out as
+    ``&id001`` and ``*id001``, which people cannot read and which force the
+    status scan to parse the file in full.
+    """
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -3,7 +3,7 @@
 from importlib import import_module
 
 # Each module defines MESSAGES; a key must not appear in two modules.
-DOMAINS = ("base", "records", "attach")
+DOMAINS = ("base", "records", "sla", "attach")
 
 MESSAGES: dict[str, str] = {}
 for _domain in DOMAINS:
