@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,19 +23,7 @@ from pathlib import Path, PurePosixPath
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from archive import build_archive  # noqa: E402
-
-
-def median_seconds(command: list[str], cwd: Path, runs: int, prepare=None) -> float:
-    """Run ``command`` ``runs`` times (after one warm-up) and return the median wall time."""
-    samples = []
-    for index in range(runs + 1):
-        if prepare is not None:
-            prepare(index)
-        started = time.perf_counter()
-        subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-        if index > 0:
-            samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+from new_record import median_seconds  # noqa: E402
 
 
 def record_paths(root: Path, count: int) -> list[PurePosixPath]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from commlog.core.record import LOG_START, RECORDS_DIR
+from commlog.core.record import LOG_START, RECORDS_DIR, append_block
 
 BLOCK_START = "<!-- commlog:attachments -->"
 BLOCK_END = "<!-- /commlog:attachments -->"
@@ -203,13 +203,7 @@ def replace_block(body: str, block: str) -> str:
     position = _log_heading_position(body)
     if position is not None:
         return f"{body[:position]}{block}\n\n{body[position:]}"
-    if not body or body.endswith("\n\n"):
-        separator = ""
-    elif body.endswith("\n"):
-        separator = "\n"
-    else:
-        separator = "\n\n"
-    return f"{body}{separator}{block}\n"
+    return append_block(body, block)
 
 
 def _log_heading_position(body: str) -> int | None:

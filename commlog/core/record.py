@@ -147,13 +147,7 @@ def replace_log_block(body: str, block: str) -> str:
     start = body.find(LOG_START)
     end = body.find(LOG_END, start + 1) if start >= 0 else -1
     if start < 0 or end < 0:
-        if not body or body.endswith("\n\n"):
-            separator = ""
-        elif body.endswith("\n"):
-            separator = "\n"
-        else:
-            separator = "\n\n"
-        return f"{body}{separator}{block}\n"
+        return append_block(body, block)
     return body[:start] + block + body[end + len(LOG_END):]
 
 
@@ -179,3 +173,14 @@ def record_id_of_path(path: str) -> str | None:
         name = PurePosixPath(parts[2])
         return name.stem if name.suffix == ".md" and not name.name.startswith(".") else None
     return parts[2]
+
+
+def append_block(body: str, block: str) -> str:
+    """Append ``block`` to ``body`` as its own paragraph, ending the text with one newline."""
+    if not body or body.endswith("\n\n"):
+        separator = ""
+    elif body.endswith("\n"):
+        separator = "\n"
+    else:
+        separator = "\n\n"
+    return f"{body}{separator}{block}\n"

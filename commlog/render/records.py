@@ -104,6 +104,19 @@ def _size(value: Any, format_size: Any) -> str:
     return format_size(value) if isinstance(value, int) and not isinstance(value, bool) else ""
 
 
+def _attachments_json(shown: Any) -> list[dict[str, Any]]:
+    from pathlib import PurePosixPath
+
+    from commlog.core.attachments import resolve_entry
+
+    attachments = []
+    for entry in shown.record.meta.get("attachments") or []:
+        if isinstance(entry, dict):
+            file = resolve_entry(PurePosixPath(shown.path), entry.get("path"))
+            attachments.append({**entry, "file": str(file) if file else None})
+    return attachments
+
+
 def join_names(names: list[str]) -> str:
     """Join names with the list separator of the user's language."""
     separator = "、" if get_language() == "zh-CN" else ", "
@@ -111,29 +124,21 @@ def join_names(names: list[str]) -> str:
 
 
 def render_record_json(shown: Any, slas: Sequence[Any] = ()) -> str:
-    """Return a record as JSON: id, type, path, front matter, attachments, body and SLA states.
+    """Return a record as JSON: id, type, path, front matter, attachments, body and the state of its SLAs.
 
     Each attachment carries ``file``, its path from the repository root
     (None when the entry's path is not inside the record's folder).
     """
-    from pathlib import PurePosixPath
-
-    from commlog.core.attachments import resolve_entry
     from commlog.render.status import sla_json
 
     record = shown.record
-    attachments = []
-    for entry in record.meta.get("attachments") or []:
-        if isinstance(entry, dict):
-            file = resolve_entry(PurePosixPath(shown.path), entry.get("path"))
-            attachments.append({**entry, "file": str(file) if file else None})
     return to_json(
         {
             "id": record.id,
             "type": record.type,
             "path": shown.path,
             "fields": record.meta,
-            "attachments": attachments,
+            "attachments": _attachments_json(shown),
             "body": record.body,
             "slas": [sla_json(item) for item in slas],
         }

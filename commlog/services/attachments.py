@@ -13,7 +13,7 @@ import os
 import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -244,12 +244,10 @@ def event_moment(workspace: Workspace, at: datetime | None) -> tuple[datetime, s
 
     "Far" is more than ``events.late_tolerance_minutes`` of commlog.yaml.
     """
-    now = workspace.now()
+    from commlog.services.create import late_recording_time  # create imports this module
+
     moment = workspace.moment(at)
-    tolerance = timedelta(minutes=workspace.config.late_tolerance_minutes)
-    if at is not None and abs(now - moment) > tolerance:
-        return moment, format_datetime(now)
-    return moment, None
+    return moment, late_recording_time(workspace, moment)
 
 
 def attach_event(workspace: Workspace, plan: AttachmentPlan, at: str, actor: str, recorded_at: str | None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from commlog.i18n import translate
 from commlog.services.attachments import (
     AttachedFile,
     AttachmentPlan,
+    SourceFile,
     add_to_record,
     attach_event,
     commit_attachments,
@@ -179,11 +180,7 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     record = Record(meta=ordered_meta(schema, meta), body="", path=record_path(created, schema.name, record_id))
     record.body = render_record_body(workspace, schema, record)
     assert record.path is not None
-    plan = AttachmentPlan([], [], [])
-    if sources:
-        event = {"at": meta["created_at"], "by": actor.name}
-        plan = plan_attachments(workspace, record.path, None, sources, event, None)
-        add_to_record(workspace, record, plan, attach_event(workspace, plan, event["at"], actor.name, None))
+    plan = _attach_to_new(workspace, record, sources, actor.name, recorded)
 
     message = None
     if request.commit:
@@ -202,6 +199,19 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     return CreateResult(
         id=record_id, path=str(record.path), commit=sha, record=record, branch=branch, attached=plan.files
     )
+
+
+def _attach_to_new(
+    workspace: Workspace, record: Record, sources: list[SourceFile], actor: str, recorded: str | None
+) -> AttachmentPlan:
+    """Plan the ``--attach`` files of a new record and add them and an attach event to it."""
+    if not sources:
+        return AttachmentPlan([], [], [])
+    assert record.path is not None
+    at = record.meta["created_at"]
+    plan = plan_attachments(workspace, record.path, None, sources, {"at": at, "by": actor}, None)
+    add_to_record(workspace, record, plan, attach_event(workspace, plan, at, actor, recorded))
+    return plan
 
 
 def _identity(workspace: Workspace, required: bool) -> Identity | None:
