@@ -244,10 +244,11 @@ def event_moment(workspace: Workspace, at: datetime | None) -> tuple[datetime, s
 
     "Far" is more than ``events.late_tolerance_minutes`` of commlog.yaml.
     """
-    from commlog.services.create import late_recording_time  # create imports this module
+    from commlog.core.lifecycle import event_times
 
     moment = workspace.moment(at)
-    return moment, late_recording_time(workspace, moment)
+    times = event_times(moment, workspace.now(), workspace.config.late_tolerance_minutes)
+    return moment, times.get("recorded_at")
 
 
 def attach_event(workspace: Workspace, plan: AttachmentPlan, at: str, actor: str, recorded_at: str | None) -> dict[str, Any]:

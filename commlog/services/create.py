@@ -180,7 +180,7 @@ def create_record(workspace: Workspace, request: CreateRequest) -> CreateResult:
     record = Record(meta=ordered_meta(schema, meta), body="", path=record_path(created, schema.name, record_id))
     record.body = render_record_body(workspace, schema, record)
     assert record.path is not None
-    plan = _attach_to_new(workspace, record, sources, actor.name, recorded)
+    plan = _attach_to_new(workspace, record, sources, actor.name, times.get("recorded_at"))
 
     message = None
     if request.commit:
