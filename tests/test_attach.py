@@ -118,8 +118,8 @@ def test_attach_adds_progress_event(cli, repo, tmp_path):
     event = read_meta(repo, created["path"])["history"][-1]
     assert event["action"] == "attach"
     assert event["at"] == "2024-04-02T12:00:00+08:00"
-    assert event["text"] == "添加附件:发送截图.png、会议纪要.txt"
-    assert f"- 2024-04-02 12:00 {AUTHOR_NAME}: 添加附件:发送截图.png、会议纪要.txt" in read_body(repo, created["path"])
+    assert event["text"] == "添加附件：发送截图.png、会议纪要.txt"
+    assert f"- 2024-04-02 12:00 {AUTHOR_NAME}: 添加附件：发送截图.png、会议纪要.txt" in read_body(repo, created["path"])
 
 
 def test_attach_late_event_keeps_recording_time(cli, repo, tmp_path):
@@ -508,7 +508,7 @@ def test_show_lists_attachments_in_chinese(cli, repo, tmp_path):
     created = create(cli)
     make_sources(tmp_path / "src")
     cli("attach", created["id"], str(tmp_path / "src" / "参数文档.bin"), "--at", "2024-04-02 12:00")
-    assert "附件:" in cli("--lang", "zh-CN", "show", created["id"]).stdout
+    assert "附件：" in cli("--lang", "zh-CN", "show", created["id"]).stdout
 
 
 def test_show_json_attachments(cli, repo, tmp_path):

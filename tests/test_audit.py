@@ -220,13 +220,13 @@ def test_audit_shallow_clone_is_warning(cli, repo, tmp_path):
 
 def test_audit_text_in_chinese(cli, repo):
     record_id, path = create(cli, "client", _now(-5))
-    _hand_commit(repo, path, "brief: ", "brief: 补充:", "手工补充")
+    _hand_commit(repo, path, "brief: ", "brief: 补充：", "手工补充")
     result = cli("--lang", "zh-CN", "audit")
     lines = result.stdout.splitlines()
     assert result.exit_code == 1
     assert lines[0].startswith(f"警告  hand_edit  {record_id}: 提交 ")
-    assert "(“手工补充”," in lines[0]
-    assert lines[-1] == "0 个错误、1 个警告、0 条提示;检查了 1 条记录、3 次提交。"
+    assert "（“手工补充”，" in lines[0]
+    assert lines[-1] == "0 个错误、1 个警告、0 条提示；检查了 1 条记录、3 次提交。"
 
 
 def test_audit_bad_fail_on(cli, repo):

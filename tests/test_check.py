@@ -27,7 +27,7 @@ def test_check_clean_repository(cli, record):
 
 def test_check_chinese_summary(cli, record):
     result = cli("--lang", "zh-CN", "check")
-    assert result.stdout.strip() == "共检查 1 个文件:0 个错误,0 个警告。"
+    assert result.stdout.strip() == "共检查 1 个文件：0 个错误，0 个警告。"
 
 
 def set_key(key, value):

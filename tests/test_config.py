@@ -71,7 +71,7 @@ def test_unparsable_config(cli, repo):
 def test_config_error_in_chinese(cli, repo):
     (repo / "commlog.yaml").write_text("colour: red\n", encoding="utf-8")
     result = cli("--lang", "zh-CN", "list")
-    assert "配置无效:键“colour”" in result.stderr
+    assert "配置无效：键“colour”" in result.stderr
 
 
 def test_configured_timezone_changes_quarter(cli, repo):

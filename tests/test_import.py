@@ -204,7 +204,7 @@ def test_import_bad_rows_create_nothing(cli, repo, tmp_path):
 def test_import_bad_rows_chinese(cli, repo, tmp_path):
     source = write_csv(tmp_path / "ledger.csv", [HEADERS, row_with(沟通主题="")])
     result = cli("--lang", "zh-CN", "import", str(source), "--type", "client", "--at", "2024-03-15 15:00")
-    assert "第 2 行:沟通主题 (title): 必填,但单元格为空。" in result.stderr
+    assert "第 2 行：沟通主题 (title): 必填，但单元格为空。" in result.stderr
 
 
 def test_import_lead_required(cli, repo, tmp_path):

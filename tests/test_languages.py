@@ -68,13 +68,13 @@ def test_help_in_both_languages():
 def test_language_from_environment(repo):
     result = run_cli(["--repo", str(repo), "show", "NOPE"], env={"COMMLOG_LANG": "zh-CN"})
     assert result.exit_code == 2
-    assert result.stderr.startswith("错误:没有与“NOPE”匹配的记录")
+    assert result.stderr.startswith("错误：没有与“NOPE”匹配的记录")
 
 
 def test_language_from_config(repo):
     write_files(repo, {"commlog.yaml": "language: zh-CN\n"})
     result = run_cli(["--repo", str(repo), "show", "NOPE"])
-    assert result.stderr.startswith("错误:")
+    assert result.stderr.startswith("错误：")
 
 
 def test_bad_language_option(repo):

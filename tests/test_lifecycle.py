@@ -39,7 +39,7 @@ def test_check_change_labels_in_chinese(schemas):
         message = str(caught.value)
     finally:
         set_language("en")
-    assert message == "状态不能从“处理中”改为“已复盘”。允许的下一状态:已解决。"
+    assert message == "状态不能从“处理中”改为“已复盘”。允许的下一状态：已解决。"
 
 
 def test_check_change_rejects_same_status(schemas):

@@ -124,7 +124,7 @@ def test_feedback_keeps_whole_text(cli, repo):
     assert cli("feedback", record_id, text, "--by", "产品部主管", "--at", "2024-04-02 12:00").exit_code == 0
     meta = front_matter(repo, path)
     assert meta["feedback"][0]["text"] == text
-    assert log_lines(repo, path)[-1].startswith("- 2024-04-02 12:00 产品部主管: 反馈:第一行 第二行: 包含 # 与 ---")
+    assert log_lines(repo, path)[-1].startswith("- 2024-04-02 12:00 产品部主管: 反馈：第一行 第二行: 包含 # 与 ---")
 
 
 def test_feedback_empty_rejected(cli, repo):
@@ -152,7 +152,7 @@ def test_update_invalid_transition_in_chinese(cli, repo):
     record_id, _ = create(cli, "urgent")
     result = cli("--lang", "zh-CN", "update", record_id, "--status", "已复盘")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "错误:状态不能从“处理中”改为“已复盘”。允许的下一状态:已解决。"
+    assert result.stderr.strip() == "错误：状态不能从“处理中”改为“已复盘”。允许的下一状态：已解决。"
 
 
 def test_update_set_status_label(cli, repo):
@@ -284,7 +284,7 @@ def test_update_text_output(cli, repo):
     record_id, _ = create(cli, "collab")
     result = cli("--lang", "zh-CN", "update", record_id, "--status", "进行中", "--set", "risks=人力紧张", "--at", "2024-04-03 09:00")
     commit = git(repo, "rev-parse", "HEAD").strip()[:12]
-    assert result.stdout == f"已更新 {record_id}。\n状态:待启动 → 进行中\n修改的字段:风险与问题\n已提交:{commit}。\n"
+    assert result.stdout == f"已更新 {record_id}。\n状态：待启动 → 进行中\n修改的字段：风险与问题\n已提交：{commit}。\n"
 
 
 def test_update_accepts_id_prefix(cli, repo):
@@ -397,8 +397,8 @@ def test_hand_edits_around_log_kept(cli, repo):
     record_id, path = create(cli, "collab")
     file = repo / path
     text = file.read_text(encoding="utf-8")
-    above = "\n手写说明:请在周五前反馈。  \n\n| 表格 | 保留 |\n|---|---|\n"
-    below = "\n## 会议纪要\n\n- 第一次评审:通过\t(手写)\n"
+    above = "\n手写说明：请在周五前反馈。  \n\n| 表格 | 保留 |\n|---|---|\n"
+    below = "\n## 会议纪要\n\n- 第一次评审：通过\t（手写）\n"
     start = text.index("<!-- commlog:progress-log -->")
     text = text[:start] + above.lstrip("\n") + "\n" + text[start:] + below
     file.write_text(text, encoding="utf-8")
@@ -411,7 +411,7 @@ def test_hand_edits_around_log_kept(cli, repo):
     _, _, tail = rest.partition("<!-- /commlog:progress-log -->")
     assert after.startswith(head)
     assert after.endswith(tail)
-    assert after.count("- 2024-04-03 09:00 Test Author: 状态:待启动 → 进行中") == 1
+    assert after.count("- 2024-04-03 09:00 Test Author: 状态：待启动 → 进行中") == 1
 
 
 @pytest.mark.parametrize("language", ["en", "zh-CN"])

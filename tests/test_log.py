@@ -44,7 +44,7 @@ def test_log_reads_changes_from_front_matter(cli, repo):
     assert (update["status_from"], update["status_to"]) == ("open", "in_progress")
     assert update["fields_changed"] == ["follow_up"]
     assert close["fields_changed"] == ["completed_at", "closed_at"]
-    assert close["events"][0]["text"] == "关闭(已解决):已修复"
+    assert close["events"][0]["text"] == "关闭（已解决）：已修复"
 
 
 def test_log_author_and_actor(cli, repo):
@@ -62,11 +62,11 @@ def test_log_text(cli, repo):
     result = cli("--lang", "zh-CN", "log", record_id[:8])
     lines = result.stdout.splitlines()
     assert result.exit_code == 0
-    assert lines[0] == f"{record_id}:共 2 次提交,按时间先后排列"
+    assert lines[0] == f"{record_id}：共 2 次提交，按时间先后排列"
     assert lines[2].endswith("  new  Test Author")
-    assert lines[3] == "    状态:待处理"
-    assert lines[6].endswith("  ack  *经理(提交人:Test Author)")
-    assert lines[7] == "    修改的字段:确认接收"
+    assert lines[3] == "    状态：待处理"
+    assert lines[6].endswith("  ack  *经理（提交人：Test Author）")
+    assert lines[7] == "    修改的字段：确认接收"
     assert lines[8].startswith("    2024-04-02 11:10 *经理: 确认接收 (补录于 ")
 
 

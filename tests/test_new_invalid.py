@@ -94,9 +94,9 @@ def test_new_no_fields_lists_all_required(cli, repo):
 def test_new_problems_in_chinese(cli, repo):
     result = cli("--lang", "zh-CN", "new", "client", "--no-input", *set_args({**without(CLIENT_FIELDS, "brief"), "category": "投诉"}))
     assert result.exit_code == 2
-    assert "错误:记录未创建:有 2 个字段问题" in result.stderr
+    assert "错误：记录未创建：有 2 个字段问题" in result.stderr
     assert "客户需求描述 (brief): 必填" in result.stderr
-    assert "沟通类型 (category): “投诉”不是允许的取值:需求对接 (requirement)" in result.stderr
+    assert "沟通类型 (category): “投诉”不是允许的取值：需求对接 (requirement)" in result.stderr
 
 
 def test_new_unknown_type(cli, repo):

@@ -51,9 +51,9 @@ def test_prompts_create_client(cli, repo):
 def test_prompts_show_labels_and_choices_in_chinese(cli, repo):
     result = cli("--lang", "zh-CN", "new", "client", "--interactive", input="\n".join(CLIENT_ANSWERS) + "\n")
     assert result.exit_code == 0, result.output
-    assert "客户名称(必填)" in result.stdout
-    assert "可选(输入序号、键或名称):1) 需求对接 (requirement)、2) 问题反馈 (issue)" in result.stdout
-    assert "后续跟进计划(选填)" in result.stdout
+    assert "客户名称（必填）" in result.stdout
+    assert "可选（输入序号、键或名称）：1) 需求对接 (requirement)、2) 问题反馈 (issue)" in result.stdout
+    assert "后续跟进计划（选填）" in result.stdout
     assert "“昨天下午”不是日期时间" in result.stderr
 
 

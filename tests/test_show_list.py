@@ -59,7 +59,7 @@ def test_show_chinese_labels(cli, filled):
     result = cli("--lang", "zh-CN", "show", filled["collab"])
     assert "时间节点" in result.stdout
     assert "初稿提交 / 2024-05-20、定稿 / 2024-05-25" in result.stdout
-    assert "进展跟踪:" in result.stdout
+    assert "进展跟踪：" in result.stdout
 
 
 def test_show_unparsable_record(cli, repo, filled):

@@ -76,11 +76,11 @@ def test_table_lists_overdue_before_at_risk(cli):
     rows = [line for line in lines if line.startswith(("CLI-", "记录"))]
     assert rows[1].startswith(late["id"])
     assert "已逾期" in rows[1]
-    assert "逾期40分钟(工作时间40分钟)" in rows[1]
+    assert "逾期40分钟（工作时间40分钟）" in rows[1]
     assert rows[2].startswith(soon["id"])
     assert "有风险" in rows[2]
-    assert "剩余10分钟(工作时间10分钟)" in rows[2]
-    assert "已逾期 1 项,有风险 1 项,正常 4 项;评估时刻 2024-03-15 16:40。" in result.stdout
+    assert "剩余10分钟（工作时间10分钟）" in rows[2]
+    assert "已逾期 1 项，有风险 1 项，正常 4 项；评估时刻 2024-03-15 16:40。" in result.stdout
 
 
 def test_table_columns_align_with_chinese_text(cli):

@@ -78,7 +78,7 @@ CASES = {
     "rebase": (_rebase, ("a git rebase is in progress", "git rebase --continue or --abort"), ("git rebase 尚未完成", "--abort")),
     "hand_edit": (_hand_edit, ("has uncommitted changes (git status 'M')", "--include-edits"), ("有尚未提交的修改", "--include-edits")),
     "staged_hand_edit": (_staged_hand_edit, ("has uncommitted changes (git status 'M')", "git restore --staged --worktree"), ("有尚未提交的修改", "git restore")),
-    "hook": (_failing_hook, ("the commit failed and the record file was restored as it was", "hook says no: fix the typo first"), ("提交失败,记录文件已恢复原状", "hook says no: fix the typo first")),
+    "hook": (_failing_hook, ("the commit failed and the record file was restored as it was", "hook says no: fix the typo first"), ("提交失败，记录文件已恢复原状", "hook says no: fix the typo first")),
     "unparsable": (_unparsable, ("the record does not parse (invalid-yaml)", "Fix the front matter"), ("记录无法解析", "请修正两行“---”之间的头部信息")),
 }
 
