@@ -217,10 +217,10 @@ def test_check_path_outside_repository(cli, repo, record, tmp_path):
     assert "outside the repository" in result.stderr
 
 
-def test_check_attachment_markdown_ignored(cli, repo, record):
+def test_check_attachment_markdown_not_a_record(cli, repo, record):
     folder = record[: -len(".md")]
     write_files(repo, {f"{folder}/notes.md": "no front matter here\n"})
-    assert findings(cli)[1] == []
+    assert codes(findings(cli)[1]) == ["attachment-unlisted"]
 
 
 def test_check_stray_record_folder_mismatch(cli, repo, record):

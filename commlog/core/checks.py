@@ -47,6 +47,10 @@ DEFAULT_SEVERITY = {
     "history-rewritten": ERROR,
     "closed-record-edited": ERROR,
     "codeowners-stale": WARNING,
+    "attachment-missing": ERROR,
+    "attachment-changed": ERROR,
+    "attachment-unlisted": ERROR,
+    "attachment-invalid": ERROR,
 }
 CODES = tuple(DEFAULT_SEVERITY)
 CONFLICT_MARKER_RE = re.compile(r"^(?:<{7}(?: |$)|\|{7}(?: |$)|={7}$|>{7}(?: |$))")

@@ -131,10 +131,26 @@ def run_check(workspace: Workspace, request: CheckRequest) -> CheckReport:
     for check in checks:
         report.findings.extend(check.findings)
     report.findings.extend(duplicate_id_findings(checks, _id_index(workspace.root, checks)))
+    report.findings.extend(_attachment_findings(workspace, checks))
     if not request.paths:
         report.findings.extend(_codeowners_findings(workspace))
     report.findings = apply_severities(report.findings, policy.severities, request.strict)
     return report
+
+
+def _attachment_findings(workspace: Workspace, checks: list[Any]) -> list[Finding]:
+    """Turn the attachment checks of every parsed record into check findings."""
+    from commlog.services.attachments import check_record_attachments
+
+    findings = []
+    for check in checks:
+        if check.meta is None:
+            continue
+        path = PurePosixPath(check.path)
+        for found in check_record_attachments(workspace.root, path, check.meta):
+            line = check.lines.get(("attachments",))
+            findings.append(Finding(check.path, line, found.code, ERROR, found.key, dict(found.params)))
+    return findings
 
 
 class _SchemaCache:

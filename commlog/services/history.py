@@ -37,7 +37,7 @@ from commlog.storage.records import (
 )
 
 # Actions whose commit adds exactly one event to the record's history.
-EVENT_ACTIONS = frozenset({"new", "ack", "feedback", "update", "close", "reopen", "publish"})
+EVENT_ACTIONS = frozenset({"new", "ack", "feedback", "update", "close", "reopen", "publish", "attach"})
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -283,7 +283,21 @@ def audit(workspace: Workspace, ids_or_prefixes: Sequence[str] = ()) -> AuditRes
     paths = [path for path in iter_record_paths(workspace.root) if not ids or path.stem in ids]
     for path in paths:
         findings.extend(_record_findings(check, path, by_record.get(path.stem, [])))
+    findings.extend(_attachment_findings(workspace, ids))
     return AuditResult(tuple(_sorted(findings)), len(paths), len(commits), shallow)
+
+
+def _attachment_findings(workspace: Workspace, ids: Sequence[str]) -> list[Finding]:
+    """Return attachments replaced or deleted after they were added, as audit errors."""
+    from commlog.services.attachments import audit_attachments
+
+    found = []
+    for record_id in ids or [None]:
+        found.extend(audit_attachments(workspace, record_id))
+    return [
+        Finding("error", item.code, item.record, item.path, item.params.get("commit"), item.key, dict(item.params))
+        for item in found
+    ]
 
 
 @dataclass(frozen=True)
