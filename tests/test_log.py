@@ -135,14 +135,17 @@ def test_log_uncommitted_record(cli, repo):
     assert cli("log", record_id).stdout.strip() == f"No commit touches {record_id} yet."
 
 
-def test_log_runs_one_git_log(cli, repo, tmp_path):
+def test_log_git_calls_independent_of_commits(cli, repo, tmp_path):
     record_id, _ = create(cli, "client")
     _walk(cli, record_id)
     trace = tmp_path / "trace.txt"
     result = cli("log", record_id, env={"GIT_TRACE": str(trace)})
     assert result.exit_code == 0
     commands = _git_trace_commands(trace)
-    assert sum(1 for command in commands if command.startswith("git log ")) == 1
+    record_logs = [command for command in commands if command.startswith("git log ") and "--merges" not in command]
+    merge_logs = [command for command in commands if command.startswith("git log ") and "--merges" in command]
+    assert len(record_logs) == 1
+    assert len(merge_logs) == 1
 
 
 def test_log_in_shallow_clone(cli, repo, tmp_path):
@@ -163,3 +166,20 @@ def test_log_in_shallow_clone(cli, repo, tmp_path):
 def test_log_full_clone_is_complete(cli, repo):
     record_id, _ = create(cli, "client")
     assert _trail(cli, record_id)["complete"] is True
+
+
+def test_log_shows_merge_request(cli, repo):
+    record_id, _ = create(cli, "client")
+    git(repo, "checkout", "-q", "-b", "feature")
+    assert cli("ack", record_id, "--by", "*经理", "--at", "2024-04-02 11:10").exit_code == 0
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-ff", "-m", "Merge pull request #12 from team/feature", "feature")
+    merge = git(repo, "rev-parse", "HEAD").strip()
+
+    result = cli("log", record_id, "--format", "json")
+    entries = json.loads(result.stdout)["entries"]
+    assert entries[0]["merged_in"] is None
+    assert entries[1]["merged_in"] == merge
+    assert entries[1]["merge_request"] == "#12"
+    text = cli("log", record_id).stdout
+    assert f"merged in {merge[:10]} (#12)" in text

@@ -95,6 +95,10 @@ def render_trail_text(trail: Any, schema: TypeSchema | None, zone: tzinfo, recor
         lines.append("")
         lines.append(f"{_short_time(entry.committed_at, zone)}  {entry.commit[:10]}  {action}  {who}")
         lines.extend(f"    {detail}" for detail in _entry_details(entry, schema, zone, record_language))
+        if entry.merged_in and entry.merge_request:
+            lines.append("    " + translate("log.merged_request", commit=entry.merged_in[:10], request=entry.merge_request))
+        elif entry.merged_in:
+            lines.append("    " + translate("log.merged", commit=entry.merged_in[:10]))
     return "\n".join(lines)
 
 

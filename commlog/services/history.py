@@ -69,6 +69,8 @@ class TrailEntry:
     body_edited: bool = False
     history_rewritten: bool = False
     unreadable: bool = False
+    merged_in: str | None = None
+    merge_request: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,25 @@ def record_trail(workspace: Workspace, id_or_prefix: str) -> RecordTrail:
             entries.append(entry)
             last_text = new_text
             record_type = new.type if new and new.type else record_type
-    return RecordTrail(record_id, record_type, tuple(entries), workspace.git.is_shallow())
+    return RecordTrail(record_id, record_type, tuple(_with_merges(workspace, entries)), workspace.git.is_shallow())
+
+
+def _with_merges(workspace: Workspace, entries: list[TrailEntry]) -> list[TrailEntry]:
+    """Add the main-branch merge that brought each commit in, and its pull or merge request."""
+    from dataclasses import replace
+
+    from commlog.services.branching import merge_evidence_for
+
+    evidence = merge_evidence_for(workspace, [entry.commit for entry in entries])
+    result = []
+    for entry in entries:
+        found = evidence.get(entry.commit)
+        if found is None or found.direct:
+            result.append(entry)
+            continue
+        request = str(found.request) if found.request else None
+        result.append(replace(entry, merged_in=found.merge_commit, merge_request=request))
+    return result
 
 
 def _versions(change: PathChange, previous: str | None) -> tuple[str | None, str | None]:
