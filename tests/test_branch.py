@@ -131,3 +131,25 @@ def test_merge_evidence_from_repository(cli, repo):
     assert str(merged.request) == "#12"
     assert evidence[direct].direct
     assert unmerged not in evidence
+
+
+def test_ack_on_branch_leaves_checkout(cli, repo):
+    from tests.conftest import CLIENT_FIELDS, set_args
+
+    created = cli("new", "client", "--no-input", "--format", "json", "--at", "2024-04-02 11:00", *set_args(CLIENT_FIELDS))
+    record_id = json.loads(created.stdout)["id"]
+    path = json.loads(created.stdout)["path"]
+    head = git(repo, "rev-parse", "HEAD")
+    before = (repo / path).read_bytes()
+
+    result = cli("ack", record_id, "--by", "*经理", "--at", "2024-04-02 11:10", "--branch", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["branch"] == f"commlog/{record_id}-ack"
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert (repo / path).read_bytes() == before
+    assert git(repo, "status", "--porcelain") == ""
+    message = git(repo, "log", "-1", "--format=%B", data["branch"])
+    assert "Commlog-Action: ack" in message
+    on_branch = git(repo, "show", f"{data['branch']}:{path}")
+    assert "by: '*经理'" in on_branch

@@ -13,6 +13,7 @@ RecordId = Annotated[str, typer.Argument(metavar="ID", help=translate("cli.opt_i
 By = Annotated[str | None, typer.Option("--by", metavar="PERSON", help=translate("cli.opt_by"))]
 At = Annotated[str | None, typer.Option("--at", metavar="TIME", help=translate("cli.opt_at_event"))]
 IncludeEdits = Annotated[bool, typer.Option("--include-edits", help=translate("cli.opt_include_edits"))]
+Branch = Annotated[bool, typer.Option("--branch", help=translate("cli.opt_event_branch"))]
 Output = Annotated[str, typer.Option("--format", metavar="text|json", help=translate("cli.opt_format_text_json"))]
 Note = Annotated[str | None, typer.Option("--note", metavar="TEXT", help=translate("cli.update_note"))]
 
@@ -34,11 +35,12 @@ def ack(
     for_: Annotated[str | None, typer.Option("--for", metavar="RECIPIENT", help=translate("cli.ack_for"))] = None,
     force: Annotated[bool, typer.Option("--force", help=translate("cli.ack_force"))] = False,
     include_edits: IncludeEdits = False,
+    branch: Branch = False,
     output: Output = "text",
 ) -> None:
     from commlog.services.transition import acknowledge
 
-    workspace, options = _prepare(ctx, output, by, at, include_edits)
+    workspace, options = _prepare(ctx, output, by, at, include_edits, branch)
     _report(workspace, acknowledge(workspace, record_id, options, recipient=for_, force=force), output)
 
 
@@ -49,11 +51,12 @@ def feedback(
     by: By = None,
     at: At = None,
     include_edits: IncludeEdits = False,
+    branch: Branch = False,
     output: Output = "text",
 ) -> None:
     from commlog.services.transition import add_feedback
 
-    workspace, options = _prepare(ctx, output, by, at, include_edits)
+    workspace, options = _prepare(ctx, output, by, at, include_edits, branch)
     _report(workspace, add_feedback(workspace, record_id, options, text), output)
 
 
@@ -66,12 +69,13 @@ def update(
     by: By = None,
     at: At = None,
     include_edits: IncludeEdits = False,
+    branch: Branch = False,
     output: Output = "text",
 ) -> None:
     from commlog.cli.fields import parse_set_options
     from commlog.services.transition import update_record
 
-    workspace, options = _prepare(ctx, output, by, at, include_edits)
+    workspace, options = _prepare(ctx, output, by, at, include_edits, branch)
     values = parse_set_options(set_values)
     _report(workspace, update_record(workspace, record_id, options, status=status, values=values, note=note), output)
 
@@ -83,11 +87,12 @@ def publish(
     by: By = None,
     at: At = None,
     include_edits: IncludeEdits = False,
+    branch: Branch = False,
     output: Output = "text",
 ) -> None:
     from commlog.services.transition import publish_record
 
-    workspace, options = _prepare(ctx, output, by, at, include_edits)
+    workspace, options = _prepare(ctx, output, by, at, include_edits, branch)
     _report(workspace, publish_record(workspace, record_id, options, note=note), output)
 
 
@@ -99,11 +104,12 @@ def close(
     by: By = None,
     at: At = None,
     include_edits: IncludeEdits = False,
+    branch: Branch = False,
     output: Output = "text",
 ) -> None:
     from commlog.services.transition import close_record
 
-    workspace, options = _prepare(ctx, output, by, at, include_edits)
+    workspace, options = _prepare(ctx, output, by, at, include_edits, branch)
     _report(workspace, close_record(workspace, record_id, options, resolution, status=status), output)
 
 
@@ -114,21 +120,24 @@ def reopen(
     by: By = None,
     at: At = None,
     include_edits: IncludeEdits = False,
+    branch: Branch = False,
     output: Output = "text",
 ) -> None:
     from commlog.services.transition import reopen_record
 
-    workspace, options = _prepare(ctx, output, by, at, include_edits)
+    workspace, options = _prepare(ctx, output, by, at, include_edits, branch)
     _report(workspace, reopen_record(workspace, record_id, options, reason), output)
 
 
-def _prepare(ctx: typer.Context, output: str, by: str | None, at: str | None, include_edits: bool) -> tuple[Any, Any]:
+def _prepare(
+    ctx: typer.Context, output: str, by: str | None, at: str | None, include_edits: bool, branch: bool = False
+) -> tuple[Any, Any]:
     """Check the output format, open the workspace and collect the options every event takes."""
     from commlog.services.transition import EventOptions
 
     check_format(output, ("text", "json"))
     workspace = open_from(ctx)
-    return workspace, EventOptions(by=by, at=parse_at(at, workspace), include_edits=include_edits)
+    return workspace, EventOptions(by=by, at=parse_at(at, workspace), include_edits=include_edits, branch=branch)
 
 
 def _report(workspace: Any, result: Any, output: str) -> None:
@@ -140,3 +149,7 @@ def _report(workspace: Any, result: Any, output: str) -> None:
     from commlog.render.history import render_transition_text
 
     echo(render_transition_text(result, workspace.templates.schema(result.type), workspace.zone))
+    if result.branch and result.commit:
+        from commlog.cli.records import echo_branch_hint
+
+        echo_branch_hint(workspace, result.commit, result.branch)

@@ -27,7 +27,8 @@ from commlog.services.bodies import refresh_progress_log
 from commlog.services.deadlines_hook import refresh_deadlines
 from commlog.services.people import Actor, resolve_actor
 from commlog.services.workspace import Workspace
-from commlog.services.writer import FileChange, check_no_edits, commit_changes, writing
+from commlog.services.branching import branch_for
+from commlog.services.writer import FileChange, check_no_edits, commit_changes, commit_to_branch, writing
 from commlog.storage.records import find_record_path, read_record, record_text
 
 # Maximum length of a note copied into a commit message body; the record keeps the whole note.
@@ -41,6 +42,7 @@ class EventOptions:
     by: str | None = None
     at: datetime | None = None
     include_edits: bool = False
+    branch: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class TransitionResult:
     recipient: str | None = None
     previous_at: str | None = None
     included_edits: bool = False
+    branch: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as plain values for JSON output."""
@@ -151,7 +154,12 @@ def run_event(workspace: Workspace, id_or_prefix: str, options: EventOptions, bu
         status_from = _record_event(context, change)
         by = actor.name if actor.differs_from_author else None
         message = build_message(change.action, summary["id"], record.title, body=_message_body(change, edited), by=by)
-        sha = commit_changes(workspace, [FileChange(path, record_text(record), previous)], message)
+        changes = [FileChange(path, record_text(record), previous)]
+        branch = f"{branch_for(summary['id'])}-{change.action}" if options.branch else None
+        if branch is None:
+            sha = commit_changes(workspace, changes, message)
+        else:
+            sha = commit_to_branch(workspace, changes, message, branch)
     return TransitionResult(
         **summary,
         action=change.action,
@@ -161,6 +169,7 @@ def run_event(workspace: Workspace, id_or_prefix: str, options: EventOptions, bu
         fields_changed=change.fields,
         recipient=change.recipient,
         included_edits=edited,
+        branch=branch,
     )
 
 

@@ -122,14 +122,27 @@ def commit_on_new_branch(
     git = workspace.git
     if message is None:
         raise InputError("branch.no_commit")
+    with repository_lock(git.git_dir):
+        return commit_to_branch(workspace, changes, message, branch)
+
+
+def commit_to_branch(
+    workspace: Workspace, changes: Sequence[FileChange | FileCopy], message: str, branch: str
+) -> str:
+    """Commit ``changes`` as the new branch ``branch`` on top of HEAD; call while holding the lock.
+
+    Nothing in the work tree or the index is written.
+    """
+    from commlog.errors import InputError
+
+    git = workspace.git
     if any(isinstance(change, FileCopy) for change in changes):
         raise InputError("branch.no_attachments")
     if not git.check_branch_name(branch):
         raise InputError("branch.bad_name", branch=branch)
-    with repository_lock(git.git_dir):
-        if git.branch_exists(branch):
-            raise GitStateError("branch.exists", branch=branch)
-        return git.commit_on_branch(branch, {str(change.path): change.text for change in changes}, message)
+    if git.branch_exists(branch):
+        raise GitStateError("branch.exists", branch=branch)
+    return git.commit_on_branch(branch, {str(change.path): change.text for change in changes}, message)
 
 
 def _write(workspace: Workspace, change: FileChange | FileCopy) -> None:

@@ -101,4 +101,5 @@ MESSAGES = {
     "history.closed_at_open": "closed_at is set, but the status {status} is not final.",
     "history.ack_unmatched": "ack {event} ({by} at {at}) has no matching ack event in the history, so the entry was changed by hand.",
     "history.feedback_unmatched": "feedback {event} ({by} at {at}) has no matching feedback event in the history, so the entry was changed by hand.",
+    'cli.opt_event_branch': 'Commit the change on a new branch commlog/<ID>-<action> instead of the current one, leaving your checkout as it is, to propose it in a pull request.',
 }

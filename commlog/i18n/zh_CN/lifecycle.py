@@ -101,4 +101,5 @@ MESSAGES = {
     "history.closed_at_open": "设置了 closed_at，但状态“{status}”不是终态。",
     "history.ack_unmatched": "第 {event} 条确认接收（{by},{at}）在变更记录中没有对应的事件，说明该条目被手工修改过。",
     "history.feedback_unmatched": "第 {event} 条反馈（{by},{at}）在变更记录中没有对应的事件，说明该条目被手工修改过。",
+    'cli.opt_event_branch': '把这次变更提交到新分支 commlog/<编号>-<操作>，而不是当前分支，检出保持不变，以便通过合并请求提出。',
 }
