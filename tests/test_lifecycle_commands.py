@@ -277,6 +277,7 @@ def test_update_json_output(cli, repo):
         "recipient": None,
         "previous_at": None,
         "included_edits": False,
+        "branch": None,
     }
 
 
