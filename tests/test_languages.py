@@ -112,3 +112,19 @@ def test_legacy_code_page_output(repo):
     completed = run_process(["--repo", str(repo), "--lang", "zh-CN", "list"], cwd=repo, env={"PYTHONIOENCODING": "cp1252"})
     assert completed.returncode == 0, completed.stderr
     assert b"Traceback" not in completed.stderr
+
+
+def test_closed_pipe_stops_quietly(repo):
+    import subprocess
+    import sys
+
+    run_cli(["--repo", str(repo), "new", "client", "--no-input", *set_args(CLIENT_FIELDS)])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "commlog", "--repo", str(repo), "show", "CLI"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    process.stdout.read(10)
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=60)
+    assert b"Internal error" not in stderr
+    assert b"Traceback" not in stderr

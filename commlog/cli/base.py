@@ -49,6 +49,13 @@ def _handle(invoke: Any, ctx: Any) -> Any:
             error.details = describe_problems(ctx, error)
         report_error(error)
         ctx.exit(error.exit_code)
+    except BrokenPipeError:
+        # The reader (such as `head`) closed the pipe; stop quietly, as other
+        # command-line tools do, and keep Python from complaining at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        ctx.exit(0)
     except (KeyboardInterrupt, typer.Abort):
         # Typer's prompts turn Ctrl-C and the end of input into Abort.
         echo("", err=True)
