@@ -94,7 +94,7 @@ class CommlogGroup(TyperGroup):
 
 
 def _print_version(value: bool) -> None:
-    """Print the version and stop, before Typer asks for a command."""
+    """Print the version and stop before Typer requires a command."""
     if value:
         from commlog import __version__
 
