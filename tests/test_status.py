@@ -393,3 +393,23 @@ def test_ack_for_department_counts(cli, repo):
     assert acked.exit_code == 0, acked.output
     report = status_json(cli, "--at", "2024-04-28 12:00", "--sla", "ack")
     assert report["items"][0]["responsible"] == ["客户成功部"]
+
+
+def test_publish_starts_stored_deadlines(cli, repo):
+    created = cli("new", "notice", "--no-input", "--format", "json", "--draft", "--at", "2024-04-26 10:00", *set_args(NOTICE_FIELDS))
+    record_id = json.loads(created.stdout)["id"]
+    path = repo / json.loads(created.stdout)["path"]
+    assert "ack" not in (yamlio.load(path.read_text(encoding="utf-8").split("---\n")[1]).get("deadlines") or {})
+
+    published = cli("publish", record_id, "--at", "2024-04-26 14:00")
+    assert published.exit_code == 0, published.output
+    deadlines = yamlio.load(path.read_text(encoding="utf-8").split("---\n")[1])["deadlines"]
+    assert deadlines["ack"]["at"] == "2024-04-26T15:00:00+08:00"
+
+
+def test_priority_change_moves_ack_deadline(cli, repo):
+    record_id = new_client(cli, "2024-03-15 15:00")["id"]
+    updated = cli("update", record_id, "--set", "priority=urgent", "--at", "2024-03-15 15:05")
+    assert updated.exit_code == 0, updated.output
+    report = status_json(cli, "--at", "2024-03-15 15:10", "--sla", "ack", "--all")
+    assert report["items"][0]["deadline"] == "2024-03-15T15:15:00+08:00"

@@ -194,7 +194,8 @@ def _record_event(context: EventContext, change: Change) -> str | None:
         effects = rules.apply_status(context.schema.lifecycle, meta, change.status_to, context.times["at"])
     extra = {"from_": status_from, "to": change.status_to, "fields": list(change.fields)}
     meta.setdefault("history", []).append(rules.new_event(change.action, context.times, context.actor.name, change.text, **extra))
-    if effects is not None and (effects.published or effects.completed):
+    moved = {"priority", "due", "milestones"} & set(change.fields)
+    if moved or (effects is not None and (effects.published or effects.completed)):
         refresh_deadlines(context.workspace, context.schema, meta, context.moment)
 
     record = context.record
