@@ -10,14 +10,14 @@ commlog, so a team edits a copy or adds a type without changing code.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from commlog.core.schema import FieldSpec, TypeSchema, parse_field, parse_schema
-from commlog.errors import ConfigError, InputError
+from commlog.errors import CommlogError, ConfigError, InputError
 
 TEMPLATES_DIR = "templates"
 COMMON_NAME = "_common.yaml"
@@ -44,6 +44,7 @@ class TemplateSet:
     """The record types of one repository: its own templates over the built-in ones."""
 
     repo_dir: Path | None
+    _schemas: dict[str, TypeSchema] = field(default_factory=dict, repr=False)
 
     def _locate(self, name: str) -> Path | None:
         if self.repo_dir is not None:
@@ -92,7 +93,10 @@ class TemplateSet:
         return user + system
 
     def schema(self, type_name: str) -> TypeSchema:
-        """Load and validate the schema of ``type_name``; raise InputError for an unknown type."""
+        """Load and validate the schema of ``type_name`` once; raise InputError for an unknown type."""
+        cached = self._schemas.get(type_name)
+        if cached is not None:
+            return cached
         if type_name.startswith("_") or "/" in type_name or "\\" in type_name or "." in type_name:
             raise InputError("type.unknown", type=type_name, allowed=", ".join(self.type_names()))
         path = self._locate(f"{type_name}.yaml")
@@ -101,7 +105,15 @@ class TemplateSet:
         schema = parse_schema(_load_yaml(path), str(path), self.common_fields)
         if schema.name != type_name:
             raise ConfigError("schema.invalid", file=str(path), key="type", allowed=type_name)
+        self._schemas[type_name] = schema
         return schema
+
+    def find_schema(self, type_name: str) -> TypeSchema | None:
+        """Return the schema of ``type_name``, or None when the type is unknown or its schema is broken."""
+        try:
+            return self.schema(type_name)
+        except CommlogError:
+            return None
 
     def body_template(self, type_name: str, language: str) -> tuple[str, str]:
         """Return (source text, file name) of the body template for ``language``."""

@@ -16,7 +16,7 @@ from commlog.core.policy import SLA_NAMES
 from commlog.core.record import Record
 from commlog.core.schema import TypeSchema
 from commlog.core.sla import STATES, Evaluator, SlaItem
-from commlog.errors import CommlogError, InputError
+from commlog.errors import InputError
 from commlog.services.deadlines import load_calendar, load_policy
 from commlog.services.workspace import Workspace
 from commlog.storage.scan import CACHE_DIR, ScanStats, scan_records
@@ -161,15 +161,9 @@ class _SchemaCache:
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
-        self.schemas: dict[str, TypeSchema | None] = {}
 
     def get(self, type_name: str) -> TypeSchema | None:
-        if type_name not in self.schemas:
-            try:
-                self.schemas[type_name] = self.workspace.templates.schema(type_name)
-            except CommlogError:
-                self.schemas[type_name] = None
-        return self.schemas[type_name]
+        return self.workspace.templates.find_schema(type_name)
 
     def is_final(self, type_name: str, status: str) -> bool:
         schema = self.get(type_name)

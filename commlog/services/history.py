@@ -329,16 +329,10 @@ class _RecordCheck:
     actor_of: Callable[[LogCommit], str]
     shallow: bool
     uncommitted: frozenset[str]
-    schemas: dict[str, TypeSchema | None] = field(default_factory=dict)
 
     def schema(self, type_name: str) -> TypeSchema | None:
-        """Return the schema of ``type_name``, read once per audit; None for an unknown type."""
-        if type_name not in self.schemas:
-            try:
-                self.schemas[type_name] = self.workspace.templates.schema(type_name)
-            except CommlogError:
-                self.schemas[type_name] = None
-        return self.schemas[type_name]
+        """Return the schema of ``type_name``; None for an unknown type."""
+        return self.workspace.templates.find_schema(type_name)
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:

@@ -60,10 +60,7 @@ def show_record(workspace: Workspace, wanted: str) -> ShownRecord:
 
 
 def _schema_or_none(workspace: Workspace, type_name: str) -> TypeSchema | None:
-    try:
-        return workspace.templates.schema(type_name)
-    except CommlogError:
-        return None
+    return workspace.templates.find_schema(type_name)
 
 
 def _folder_matches(path: PurePosixPath, filters: ListFilters) -> bool:
@@ -137,7 +134,6 @@ def list_records(
 
     ``progress(done, total)`` is called after each file read, for a progress bar.
     """
-    schemas: dict[str, TypeSchema | None] = {}
     listed: list[ListedRecord] = []
     unreadable: list[Unreadable] = []
     paths = list(_candidate_paths(workspace, filters))
@@ -149,9 +145,7 @@ def list_records(
         except CommlogError as error:
             unreadable.append(Unreadable(str(relative), error.key, error.params))
             continue
-        if record.type not in schemas:
-            schemas[record.type] = _schema_or_none(workspace, record.type)
-        schema = schemas[record.type]
+        schema = _schema_or_none(workspace, record.type)
         if _record_matches(schema, record, filters):
             listed.append(ListedRecord(record=record, schema=schema, path=str(relative)))
     listed.sort(key=lambda item: (str(item.record.meta.get("created_at", "")), item.record.id))
