@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from commlog.core.display import list_separator
 from commlog.errors import FieldErrors, FieldProblem, InputError
 from commlog.i18n import get_language, translate
 
@@ -83,7 +84,7 @@ def describe_problems(ctx: Any, error: FieldErrors) -> list[str]:
 
 def choices_text(spec: Any, numbered: bool = False) -> str:
     """Return an enumeration's values as ``label (key)``, joined for the user's language."""
-    separator = "、" if get_language() == "zh-CN" else ", "
+    separator = list_separator(get_language())
     if numbered:
         return separator.join(f"{index}) {choice.label()} ({choice.key})" for index, choice in enumerate(spec.choices, 1))
     return separator.join(f"{choice.label()} ({choice.key})" for choice in spec.choices)

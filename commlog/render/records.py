@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any
 
-from commlog.core.display import display_value
+from commlog.core.display import display_value, list_separator
 from commlog.core.lifecycle import acknowledged
 from commlog.i18n import get_language, translate
 from commlog.render import display_width, pad, table, to_json
@@ -76,7 +76,7 @@ def _acks_section(meta: dict[str, Any]) -> list[str]:
         return []
     acked = acknowledged(meta)
     waiting = [name for name in recipients if name not in acked]
-    separator = "、" if get_language() == "zh-CN" else ", "
+    separator = list_separator(get_language())
     lines = ["", translate("show.acks", done=len(recipients) - len(waiting), total=len(recipients))]
     if waiting:
         lines.append("  " + translate("show.acks_waiting", names=separator.join(waiting)))
@@ -119,7 +119,7 @@ def _attachments_json(shown: Any) -> list[dict[str, Any]]:
 
 def join_names(names: list[str]) -> str:
     """Join names with the list separator of the user's language."""
-    separator = "、" if get_language() == "zh-CN" else ", "
+    separator = list_separator(get_language())
     return separator.join(names)
 
 

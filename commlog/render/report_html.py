@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from html import escape
 from typing import Any
 
+from commlog.core.display import list_separator
 from commlog.i18n import get_language, translate
 from commlog.render.report_markdown import (
     attainment,
@@ -233,7 +234,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Seque
 def _topic_list(groups: Sequence[Any]) -> str:
     if not groups:
         return f'<p class="none">{escape(translate("report.none"))}</p>'
-    separator = "、" if get_language() == "zh-CN" else ", "
+    separator = list_separator(get_language())
     items = "".join(
         f'<li><strong>{escape(group.name)}</strong> <span class="badge">{len(group.records)}</span><br>'
         f'<span class="ids">{escape(separator.join(f"{ref.id} {ref.title}" for ref in group.records))}</span></li>'

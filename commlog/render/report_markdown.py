@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from commlog.core.display import list_separator
 from commlog.i18n import get_language, pick_label, translate
 
 # Rows of a volume table beyond this are summed into one "other" row.
@@ -128,7 +129,7 @@ def _timings(result: Any) -> list[str]:
 
 def _topics(result: Any) -> list[str]:
     lines = ["", f"## {translate('report.repeats')}", "", f"### {translate('report.repeat_topics')}", ""]
-    separator = "、" if get_language() == "zh-CN" else ", "
+    separator = list_separator(get_language())
     if not result.repeat_topics:
         lines.append(translate("report.none"))
     for group in result.repeat_topics:
@@ -244,7 +245,7 @@ def sla_table(result: Any) -> tuple[list[str], list[list[Any]]]:
 
 def overdue_table(result: Any) -> tuple[list[str], list[list[Any]]]:
     """Return the headers and rows of the overdue SLAs with who must act."""
-    separator = "、" if get_language() == "zh-CN" else ", "
+    separator = list_separator(get_language())
     headers = [translate("report.col_id"), translate("report.col_title"), translate("report.col_sla"),
                translate("report.col_deadline"), translate("report.col_late"), translate("report.col_who")]
     rows = [[item.record.id, item.record.title, sla_name(item.sla, item.name), format_moment(item.deadline),

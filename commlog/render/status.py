@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from commlog.core.display import list_separator
 from commlog.core.sla import SlaItem
 from commlog.i18n import get_language, translate
 from commlog.render import table, to_json
@@ -92,7 +93,7 @@ def _time_and_notes(item: SlaItem, zone: tzinfo) -> str:
 
 
 def _names(names: Sequence[str]) -> str:
-    return ("、" if get_language() == "zh-CN" else ", ").join(names)
+    return list_separator(get_language()).join(names)
 
 
 def _type_label(item: StatusItem) -> str:
