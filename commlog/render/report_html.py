@@ -180,7 +180,11 @@ def _tile(name: str, value: str, note: str = "", note_class: str = "") -> str:
 
 def _tiles(result: Any) -> str:
     change = format_change(result.total, result.previous_total)
-    trend = "up" if result.total > result.previous_total else "down" if result.total < result.previous_total else ""
+    trend = ""
+    if result.total > result.previous_total:
+        trend = "up"
+    elif result.total < result.previous_total:
+        trend = "down"
     timings = {timing.name: timing for timing in result.timings}
     tiles = [_tile(translate("report.total"), str(result.total),
                    translate("report.tile_vs_previous", change=change), trend)]

@@ -239,7 +239,7 @@ def record_relative_path(result: CreateResult) -> PurePosixPath:
 
 
 def check_value(workspace: Workspace, spec: FieldSpec, raw: Any, created: datetime) -> FieldProblem | None:
-    """Check one typed answer for ``spec``; return its problem, or None when it is valid."""
+    """Check one typed value for ``spec``; return its problem, or None when it is valid."""
     from commlog.core.validate import Invalid, coerce_item
 
     try:

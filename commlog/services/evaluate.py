@@ -28,7 +28,7 @@ EXIT_FINDINGS = 1
 
 @dataclass(frozen=True)
 class StatusQuery:
-    """What ``commlog status`` was asked: the moment, filters and options. Empty filters match all."""
+    """Request of one ``commlog status``: the moment, filters and options. Empty filters match all."""
 
     at: datetime | None = None
     types: tuple[str, ...] = ()
@@ -82,7 +82,7 @@ class StatusResult:
 
 
 def evaluate_status(workspace: Workspace, query: StatusQuery) -> StatusResult:
-    """Evaluate the SLAs of every record at ``query.at`` (default now) and select what the query asks.
+    """Evaluate the SLAs of every record at ``query.at`` (default now) and select what the query requests.
 
     Without ``include_all`` only open SLAs (overdue, at risk, pending) are
     selected. Records that cannot be read, and fields that do not parse, are

@@ -40,7 +40,7 @@ from commlog.services.workspace import Workspace
 
 TIMINGS = ("ack", "feedback", "resolution")
 # Fields that commlog fills in itself or that are needed only in some cases, so
-# an empty value there tells nothing about the template.
+# an empty value there reveals nothing about the template.
 AUTOMATIC_FIELDS = frozenset({"priority", "important", "created_at", "sent_at", "recipients", "lead", "status"})
 LONGEST_OPEN_LIMIT = 10
 REPORTS_DIR = "reports"
@@ -122,7 +122,7 @@ class FieldTally:
 
 @dataclass(frozen=True)
 class SlaTally:
-    """How the SLAs of one name and record type fared, counted by state (met, met_late, overdue…)."""
+    """Attainment of the SLAs of one name and record type, counted by state (met, met_late, overdue…)."""
 
     sla: str
     type: str

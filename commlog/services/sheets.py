@@ -66,7 +66,7 @@ class Column:
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """What ``commlog export`` was asked for."""
+    """Options of one ``commlog export``."""
 
     filters: ListFilters
     format: str
@@ -77,7 +77,7 @@ class ExportRequest:
 
 @dataclass(frozen=True)
 class ExportedFile:
-    """One written file (or sheet), the type it holds and its number of records."""
+    """One written file (or sheet), the type it contains and its number of records."""
 
     path: Path
     type: str
@@ -138,7 +138,7 @@ def _scalar_text(spec: FieldSpec, value: Any, zone: tzinfo, language: str) -> st
 
 
 def object_text(spec: FieldSpec, value: Mapping[str, Any], zone: tzinfo, language: str) -> str:
-    """Return an object item as ``part:part``, or as a YAML flow mapping when a part holds a colon."""
+    """Return an object item as ``part:part``, or as a YAML flow mapping when a part contains a colon."""
     parts = [_scalar_text(sub, value.get(sub.key), zone, language) if value.get(sub.key) is not None else ""
              for sub in spec.fields]
     while parts and parts[-1] == "":
@@ -288,7 +288,7 @@ def _fill_sheet(sheet: Any, columns: Sequence[Column], rows: Sequence[Sequence[A
         texts = [column.header] + [str(row[index - 1] or "") for row in rows]
         widest = max(display_width(line) for text in texts for line in (text.split("\n") or [""]))
         sheet.column_dimensions[letter].width = min(max(widest + 2, 10), 60)
-        number_format = DATETIME_FORMAT if kind == "datetime" else DATE_FORMAT if kind == "date" else None
+        number_format = {"datetime": DATETIME_FORMAT, "date": DATE_FORMAT}.get(kind)
         for cell in sheet[letter][1:]:
             if number_format and isinstance(cell.value, (datetime, date)):
                 cell.number_format = number_format

@@ -32,7 +32,7 @@ SHEET_PROBLEM_KEYS = {"field.missing": "sheets.cell_missing", "field.lead_requir
 
 
 class InvalidRows(InputError):
-    """Rows of a ledger that cannot become records; ``rows`` holds each row's problems."""
+    """Rows of a ledger that cannot become records; ``rows`` contains each row's problems."""
 
     def __init__(self, rows: list[RowProblems], schema: TypeSchema, total: int) -> None:
         super().__init__("sheets.invalid_rows", count=len(rows), total=total)
@@ -42,7 +42,7 @@ class InvalidRows(InputError):
 
 @dataclass(frozen=True)
 class ImportRequest:
-    """What ``commlog import`` was given."""
+    """Options of one ``commlog import``."""
 
     path: Path
     type_name: str
@@ -80,7 +80,7 @@ class PlannedRow:
 
 @dataclass
 class ImportResult:
-    """What an import read, and what it created (nothing with ``dry_run``)."""
+    """Outcome of an import: what it read and what it created (nothing with ``dry_run``)."""
 
     type: str
     source: str

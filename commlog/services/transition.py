@@ -47,7 +47,7 @@ class EventOptions:
 
 @dataclass(frozen=True)
 class TransitionResult:
-    """What an event changed: the record, the commit, the status change and the fields changed.
+    """Outcome of an event: the record, the commit, the status change and the fields changed.
 
     ``changed`` is false for an event that was already recorded, such as a
     second ``ack`` by the same person. Then ``commit`` is None and

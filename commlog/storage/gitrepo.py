@@ -468,7 +468,7 @@ LOG_SETTINGS = (
 )
 LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%s%x1f%(trailers:only,unfold)%x1d"
 # Context lines of each diff in ``log_commits(patches=True)``: more than any
-# record has, so every hunk holds the whole file and both versions can be read
+# record has, so every hunk contains the whole file and both versions can be read
 # from one patch.
 FULL_CONTEXT = 1_000_000
 
